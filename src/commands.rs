@@ -1,0 +1,189 @@
+//! The subcommands: check, rules, rule.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, Cli, Command, CommonArgs, FailOn, Format, ListFormat, RuleArgs, Show};
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine;
+use crate::error::{UsageError, did_you_mean};
+use crate::parse::{ParsedFile, parse_file};
+use crate::report::{self, ReportInput};
+use crate::rules::{self, docs};
+use crate::source;
+
+/// Runs a command; the exit code is 0 (clean), 1 (findings at or above --fail-on).
+pub fn run(cli: Cli) -> Result<u8, UsageError> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules(args) => list_rules(args.format),
+        Command::Rule(args) => show_rule(args),
+        Command::WriteRuleDocs { dir } => write_rule_docs(&dir),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8, UsageError> {
+    let config = Config::load(args.common.config.as_deref())?;
+    let paths = if !args.paths.is_empty() {
+        args.paths
+    } else if let Some(folder) = &config.migrations {
+        vec![PathBuf::from(folder)]
+    } else {
+        source::default_paths()
+    };
+    with_jobs(args.common.jobs, || {
+        let files = load_files(&paths)?;
+        let outcome = engine::lint(&files, &config);
+        let input = ReportInput { files: &files, diagnostics: &outcome.diagnostics, suppressed: outcome.suppressed };
+        emit(&args.common, &input)?;
+        Ok(exit_code(&outcome.diagnostics, args.common.fail_on))
+    })?
+}
+
+/// Runs `work` on a thread pool of `jobs` threads (all cores by default).
+fn with_jobs<T: Send>(jobs: Option<u16>, work: impl FnOnce() -> T + Send) -> Result<T, UsageError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = jobs {
+        builder = builder.num_threads(usize::from(jobs));
+    }
+    let pool = builder.build().map_err(|error| UsageError::new(format!("cannot start worker threads: {error}")))?;
+    Ok(pool.install(work))
+}
+
+/// Finds, reads and parses the migration files, in parallel, in order.
+pub fn load_files(paths: &[PathBuf]) -> Result<Vec<ParsedFile>, UsageError> {
+    let found = source::discover(paths)?;
+    let results: Vec<Result<ParsedFile, UsageError>> = found
+        .par_iter()
+        .enumerate()
+        .map(|(index, path)| source::read_file(index as u32, path).map(parse_file))
+        .collect();
+    results.into_iter().collect()
+}
+
+/// Renders the report and writes it to stdout or `--output`.
+fn emit(common: &CommonArgs, input: &ReportInput<'_>) -> Result<(), UsageError> {
+    let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
+    let text = match common.format {
+        Format::Json => report::json::render(input),
+        Format::Text => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+            let options = report::text::TextOptions {
+                color: to_terminal && !no_color,
+                show_info: common.show == Some(Show::Info),
+                width: 100,
+            };
+            report::text::render(input, &options)
+        }
+    };
+    write_output(common.output.as_deref(), &text)
+}
+
+fn write_output(output: Option<&Path>, text: &str) -> Result<(), UsageError> {
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|error| UsageError::new(format!("cannot write {}: {error}", path.display()))),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(UsageError::new(format!("cannot write the report: {error}")))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// 1 when a finding at or above `--fail-on` remains, else 0.
+pub fn exit_code(diagnostics: &[Diagnostic], fail_on: FailOn) -> u8 {
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+        FailOn::Never => return 0,
+    };
+    u8::from(diagnostics.iter().any(|diagnostic| diagnostic.severity >= threshold))
+}
+
+#[derive(Serialize)]
+struct RuleListing {
+    name: &'static str,
+    category: &'static str,
+    level: &'static str,
+    summary: String,
+    url: String,
+}
+
+fn listing(meta: &rules::RuleMeta) -> RuleListing {
+    RuleListing {
+        name: meta.name,
+        category: meta.category.name(),
+        level: meta.level.name(),
+        summary: meta.summary(),
+        url: meta.url(),
+    }
+}
+
+fn list_rules(format: ListFormat) -> Result<u8, UsageError> {
+    let metas: Vec<&rules::RuleMeta> = rules::all().iter().map(|rule| rule.meta()).collect();
+    let text = match format {
+        ListFormat::Json => {
+            let listings: Vec<RuleListing> = metas.iter().map(|meta| listing(meta)).collect();
+            serde_json::to_string_pretty(&listings).expect("serialises") + "\n"
+        }
+        ListFormat::Text => {
+            let width = metas.iter().map(|meta| meta.name.len()).max().unwrap_or(0);
+            let mut text = String::new();
+            for meta in &metas {
+                text.push_str(&format!(
+                    "{:width$}  {:12} {:8} {}\n",
+                    meta.name,
+                    meta.category.name(),
+                    meta.level.name(),
+                    meta.summary()
+                ));
+            }
+            text
+        }
+    };
+    write_output(None, &text)?;
+    Ok(0)
+}
+
+fn show_rule(args: RuleArgs) -> Result<u8, UsageError> {
+    let Some(rule) = rules::find(&args.name) else {
+        let names = rules::all().iter().map(|rule| rule.meta().name);
+        return Err(UsageError::new(format!("unknown rule `{}`{}", args.name, did_you_mean(&args.name, names))));
+    };
+    let meta = rule.meta();
+    let text = match args.format {
+        ListFormat::Text => docs::rule_page(meta),
+        ListFormat::Json => {
+            #[derive(Serialize)]
+            struct RuleDocs {
+                #[serde(flatten)]
+                listing: RuleListing,
+                docs: String,
+            }
+            let value = RuleDocs { listing: listing(meta), docs: docs::markdown(meta.docs).trim().to_owned() };
+            serde_json::to_string_pretty(&value).expect("serialises") + "\n"
+        }
+    };
+    write_output(None, &text)?;
+    Ok(0)
+}
+
+fn write_rule_docs(dir: &Path) -> Result<u8, UsageError> {
+    std::fs::create_dir_all(dir).map_err(|error| UsageError::new(format!("cannot create {}: {error}", dir.display())))?;
+    for (name, content) in docs::generated_files() {
+        let path = dir.join(name);
+        std::fs::write(&path, content).map_err(|error| UsageError::new(format!("cannot write {}: {error}", path.display())))?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,206 @@
+//! Runs the enabled rules in parallel, applies levels and suppressions, and sorts findings so
+//! that output is identical whatever the thread count.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::error::did_you_mean;
+use crate::parse::ParsedFile;
+use crate::rules::{self, Level, Rule, SchemaContext, StatementContext};
+use crate::schema::{Model, build_model};
+use crate::source::Span;
+
+const UNUSED_SUPPRESSION: &str = "unused-suppression";
+const INVALID_SUPPRESSION: &str = "invalid-suppression";
+
+/// The findings of a run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Sorted by file order, position, rule and message; severities set from levels.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Findings a suppression comment removed.
+    pub suppressed: usize,
+}
+
+/// Folds the files into a model and lints both.
+pub fn lint(files: &[ParsedFile], config: &Config) -> Outcome {
+    let model = build_model(files);
+    lint_model(files, &model, config)
+}
+
+/// Lints a model and the files it came from (live mode passes its own model).
+pub fn lint_model(files: &[ParsedFile], model: &Model<'_>, config: &Config) -> Outcome {
+    let enabled: Vec<&'static dyn Rule> =
+        rules::all().iter().copied().filter(|rule| config.level(rule.meta().name) != Level::Off).collect();
+
+    let statement_findings: Vec<Diagnostic> = files
+        .par_iter()
+        .flat_map_iter(|file| {
+            let mut out = Vec::new();
+            for rule in &enabled {
+                rule.check_file(file, config, &mut out);
+            }
+            for (index, statement) in file.statements.iter().enumerate() {
+                let ctx = StatementContext { file, index, statement, model, config };
+                for rule in &enabled {
+                    rule.check_statement(&ctx, &mut out);
+                }
+            }
+            out
+        })
+        .collect();
+    let schema_ctx = SchemaContext { model, files, config };
+    let schema_findings: Vec<Diagnostic> = enabled
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut out = Vec::new();
+            rule.check_schema(&schema_ctx, &mut out);
+            out
+        })
+        .collect();
+
+    let mut diagnostics = statement_findings;
+    diagnostics.extend(schema_findings);
+    let mut outcome = apply_suppressions(files, diagnostics, config);
+    for diagnostic in &mut outcome.diagnostics {
+        if let Some(severity) = config.level(diagnostic.rule).severity() {
+            diagnostic.severity = severity;
+        }
+    }
+    outcome.diagnostics.retain(|diagnostic| config.level(diagnostic.rule) != Level::Off);
+    sort_and_dedup(&mut outcome.diagnostics);
+    outcome
+}
+
+/// Removes suppressed findings, then reports suppressions that are malformed or unused.
+fn apply_suppressions(files: &[ParsedFile], diagnostics: Vec<Diagnostic>, config: &Config) -> Outcome {
+    // (file, suppression index, rule name) that suppressed something.
+    let mut used: HashSet<(u32, usize, String)> = HashSet::new();
+    let mut kept = Vec::with_capacity(diagnostics.len());
+    let mut suppressed = 0;
+    for diagnostic in diagnostics {
+        let Location::File { file, span } = diagnostic.location else {
+            kept.push(diagnostic);
+            continue;
+        };
+        let parsed = &files[file as usize];
+        let statement = parsed.statement_at(span.start);
+        let matching = parsed.suppressions.iter().enumerate().find(|(_, suppression)| {
+            suppression.reason.is_some()
+                && (suppression.file_level || suppression.statement == statement)
+                && suppression.rules.iter().any(|(name, _)| name == diagnostic.rule)
+        });
+        match matching {
+            Some((index, _)) => {
+                used.insert((file, index, diagnostic.rule.to_owned()));
+                suppressed += 1;
+            }
+            None => kept.push(diagnostic),
+        }
+    }
+    for parsed in files {
+        for (index, suppression) in parsed.suppressions.iter().enumerate() {
+            let file = parsed.id();
+            if suppression.rules.is_empty() {
+                kept.push(Diagnostic::at(
+                    INVALID_SUPPRESSION,
+                    file,
+                    suppression.span,
+                    "suppression names no rule: write `-- pgaudit-lint-ignore rule-name: reason`",
+                ));
+                continue;
+            }
+            if suppression.reason.is_none() {
+                kept.push(Diagnostic::at(
+                    INVALID_SUPPRESSION,
+                    file,
+                    suppression.span,
+                    "suppression without a reason has no effect: add `: why this is fine` after the rule names",
+                ));
+                continue;
+            }
+            for (name, span) in &suppression.rules {
+                let Some(meta) = rules::meta(name) else {
+                    let names = rules::all().iter().map(|rule| rule.meta().name);
+                    kept.push(Diagnostic::at(
+                        INVALID_SUPPRESSION,
+                        file,
+                        *span,
+                        format!("unknown rule `{name}` in suppression{}", did_you_mean(name, names)),
+                    ));
+                    continue;
+                };
+                // A suppression of a disabled rule cannot match anything; it is not noise to
+                // report, since enabling the rule again makes it useful.
+                if config.level(meta.name) == Level::Off || used.contains(&(file, index, name.clone())) {
+                    continue;
+                }
+                let scope = if suppression.file_level { "in this file" } else { "on its statement" };
+                kept.push(
+                    Diagnostic::at(
+                        UNUSED_SUPPRESSION,
+                        file,
+                        Span::new(suppression.span.start, suppression.span.end),
+                        format!("suppression of `{name}` matched no finding {scope}"),
+                    )
+                    .with_help("remove the suppression comment, or the rule name from it"),
+                );
+            }
+        }
+    }
+    Outcome { diagnostics: kept, suppressed }
+}
+
+/// Sorts by file order, then position, then rule and message; findings without a file come
+/// last, by object. Exact duplicates are dropped.
+pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| match d.location {
+            Location::File { file, span } => (0u8, file, span.start, span.end),
+            Location::Object => (1u8, 0, 0, 0),
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.object.cmp(&b.object))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    diagnostics.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{files, findings};
+
+    #[test]
+    fn statement_suppression_removes_only_its_statement() {
+        let sql = "-- pgaudit-lint-ignore rls-disabled: internal table\ncreate table a (id int primary key);\ncreate table b (id int primary key);\n";
+        let found = findings("rls-disabled", &[sql]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].object.as_deref(), Some("public.b"));
+    }
+
+    #[test]
+    fn file_suppression_and_unused_suppression() {
+        let sql = "-- pgaudit-lint-ignore-file rls-disabled: legacy\ncreate table a (id int primary key);\n-- pgaudit-lint-ignore unindexed-foreign-key: none here\ncreate table c (id int primary key);\n";
+        assert!(findings("rls-disabled", &[sql]).is_empty());
+        let unused = findings("unused-suppression", &[sql]);
+        assert_eq!(unused.len(), 1);
+        assert!(unused[0].message.contains("`unindexed-foreign-key`"));
+    }
+
+    #[test]
+    fn invalid_suppressions_are_reported() {
+        let sql = "-- pgaudit-lint-ignore rls-disable: typo\ncreate table a (id int primary key);\n-- pgaudit-lint-ignore rls-disabled\ncreate table b (id int primary key);\n";
+        let invalid = findings("invalid-suppression", &[sql]);
+        assert_eq!(invalid.len(), 2);
+        assert!(invalid[0].message.contains("did you mean `rls-disabled`"), "{}", invalid[0].message);
+        assert!(invalid[1].message.contains("without a reason"));
+        // Neither suppressed anything.
+        assert_eq!(findings("rls-disabled", &[sql]).len(), 2);
+        let _ = files(&[sql]);
+    }
+}

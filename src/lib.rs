@@ -1,0 +1,16 @@
+//! pgaudit-lint: a schema linter and drift auditor for PostgreSQL and Supabase.
+//!
+//! Data flows one way: files -> statements -> schema model -> diagnostics -> report.
+
+pub mod ast;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod diagnostic;
+pub mod engine;
+pub mod error;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod schema;
+pub mod source;

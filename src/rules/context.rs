@@ -1,0 +1,75 @@
+//! What a rule sees: the parsed files, the final schema model and the configuration.
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::parse::{ParsedFile, Statement};
+use crate::rules::RuleMeta;
+use crate::schema::{Anchor, Expr, Model};
+use crate::source::{FileId, Span};
+
+/// Context for judging the final schema.
+pub struct SchemaContext<'c, 'a> {
+    pub model: &'c Model<'a>,
+    /// The migration files (empty for a live database without migrations).
+    pub files: &'c [ParsedFile],
+    pub config: &'c Config,
+}
+
+impl SchemaContext<'_, '_> {
+    /// A finding at an anchor, or on the object alone when it has no defining statement.
+    pub fn report(&self, rule: &RuleMeta, anchor: Option<Anchor>, object: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+        let object = object.into();
+        match anchor {
+            Some(anchor) => Diagnostic::at(rule.name, anchor.file, anchor.span, message).with_object(object),
+            None => Diagnostic::on_object(rule.name, object, message),
+        }
+    }
+}
+
+/// Context for judging one statement of one file.
+pub struct StatementContext<'c, 'a> {
+    pub file: &'c ParsedFile,
+    pub index: usize,
+    pub statement: &'c Statement,
+    pub model: &'c Model<'a>,
+    pub config: &'c Config,
+}
+
+impl SchemaContext<'_, '_> {
+    /// The file span of a function call found at a parser location inside an expression:
+    /// from its name to its closing parenthesis.
+    pub fn call_span(&self, expr: &Expr<'_>, location: i32) -> Option<(FileId, Span)> {
+        let (file, at) = expr.span_at(location, 0)?;
+        let text = self.files.get(file as usize)?.source.text.get(at.start..)?;
+        Some((file, Span::new(at.start, at.start + call_len(text))))
+    }
+}
+
+/// Length of `name(...)` at the start of `text`, parentheses balanced and quotes skipped.
+fn call_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\'' | b'"' => {
+                let quote = bytes[index];
+                index += 1;
+                while index < bytes.len() && bytes[index] != quote {
+                    index += 1;
+                }
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return index + 1;
+                }
+            }
+            b';' => break,
+            _ => {}
+        }
+        index += 1;
+    }
+    text.find('(').unwrap_or(text.len().min(1))
+}

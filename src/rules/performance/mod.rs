@@ -1,0 +1,2 @@
+pub mod auth_function_not_wrapped;
+pub mod unindexed_foreign_key;

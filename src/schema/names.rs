@@ -1,0 +1,168 @@
+//! Qualified names, identifier quoting and type names.
+//!
+//! The Postgres parser already folds unquoted identifiers to lower case and keeps quoted ones
+//! as written, so names from parse trees are compared as they are.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::{Node, TypeName};
+
+/// `schema.name` of a relation, function, index or other schema object.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QualName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualName { schema: schema.into(), name: name.into() }
+    }
+
+    /// Whether this is `schema.name` (compared exactly).
+    pub fn is(&self, schema: &str, name: &str) -> bool {
+        self.schema == schema && self.name == name
+    }
+
+    /// Parses `schema.name` or `name` (defaulting to `default_schema`), folding unquoted parts.
+    pub fn parse(text: &str, default_schema: &str) -> Self {
+        let parts = split_qualified(text);
+        match parts.as_slice() {
+            [schema, name] => QualName::new(schema.clone(), name.clone()),
+            [name] => QualName::new(default_schema, name.clone()),
+            _ => QualName::new(default_schema, text),
+        }
+    }
+}
+
+impl serde::Serialize for QualName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl fmt::Display for QualName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+/// Splits `a."B".c` into folded parts.
+pub fn split_qualified(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.trim().chars().peekable();
+    let mut quoted_part = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted_part = true;
+                while let Some(c) = chars.next() {
+                    if c == '"' {
+                        if chars.peek() == Some(&'"') {
+                            chars.next();
+                            current.push('"');
+                        } else {
+                            break;
+                        }
+                    } else {
+                        current.push(c);
+                    }
+                }
+            }
+            '.' => {
+                parts.push(std::mem::take(&mut current));
+                quoted_part = false;
+            }
+            c if quoted_part => current.push(c),
+            c => current.extend(c.to_lowercase()),
+        }
+    }
+    parts.push(current);
+    parts
+}
+
+/// Quotes an identifier when Postgres would need it: anything but lower-case letters, digits
+/// and underscores, or a leading digit.
+pub fn quote_ident(name: &str) -> Cow<'_, str> {
+    let plain = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain { Cow::Borrowed(name) } else { Cow::Owned(format!("\"{}\"", name.replace('"', "\"\""))) }
+}
+
+/// Whether a name is lower snake_case (needs no quoting).
+pub fn is_snake_case(name: &str) -> bool {
+    matches!(quote_ident(name), Cow::Borrowed(_))
+}
+
+/// The string values of a list of `String` nodes, e.g. a qualified name's parts.
+pub fn string_parts(nodes: &[Node]) -> Vec<&str> {
+    nodes
+        .iter()
+        .filter_map(|node| match node.node.as_ref() {
+            Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A type name as Postgres prints it in signatures: `pg_catalog.` dropped, array bounds kept,
+/// typmods dropped (they do not distinguish function signatures).
+pub fn type_name(type_name: &TypeName) -> String {
+    let parts = string_parts(&type_name.names);
+    let parts: Vec<&str> = match parts.as_slice() {
+        ["pg_catalog", rest @ ..] => rest.to_vec(),
+        _ => parts,
+    };
+    let mut name = canonical_type(&parts.join(".")).to_owned();
+    if type_name.setof {
+        name.insert_str(0, "setof ");
+    }
+    for _ in &type_name.array_bounds {
+        name.push_str("[]");
+    }
+    name
+}
+
+/// Maps type aliases to the catalog's names (`int` and `integer` are both `int4`).
+fn canonical_type(name: &str) -> &str {
+    match name {
+        "int" | "integer" => "int4",
+        "bigint" => "int8",
+        "smallint" => "int2",
+        "boolean" => "bool",
+        "real" => "float4",
+        "double precision" | "float" => "float8",
+        "decimal" => "numeric",
+        "character varying" => "varchar",
+        "character" | "char" => "bpchar",
+        "timestamp with time zone" => "timestamptz",
+        "timestamp without time zone" => "timestamp",
+        "time with time zone" => "timetz",
+        "time without time zone" => "time",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_display() {
+        assert_eq!(QualName::new("public", "customers").to_string(), "public.customers");
+        assert_eq!(QualName::new("public", "ChatMessage").to_string(), "public.\"ChatMessage\"");
+        assert_eq!(quote_ident("policy name"), "\"policy name\"");
+        assert!(is_snake_case("chat_messages"));
+        assert!(!is_snake_case("ChatMessage"));
+    }
+
+    #[test]
+    fn split_qualified_folds_unquoted_parts() {
+        assert_eq!(split_qualified("Public.\"Chat\"\"X\""), ["public", "Chat\"X"]);
+        assert_eq!(QualName::parse("Get_Tenant", "public"), QualName::new("public", "get_tenant"));
+    }
+}
