@@ -106,6 +106,6 @@ mod tests {
     fn parses_statements_with_locations() {
         let result = parse("select 1; create table t (id int)").unwrap();
         assert_eq!(result.stmts.len(), 2);
-        assert_eq!(result.stmts[1].stmt_location, 9);
+        assert_eq!(result.stmts[1].stmt_location, 10);
     }
 }

@@ -80,6 +80,13 @@ pub fn parse_file(source: SourceFile) -> ParsedFile {
     for range in &split.statements {
         parse_statement(sql, Span::new(range.start, range.end), &mut statements);
     }
+    // A comment is not a token, so the parser never sees an unterminated one: report it here
+    // as Postgres would.
+    for note in split.notes.iter().filter(|note| note.kind == SplitNoteKind::UnterminatedComment) {
+        let error = StatementError { message: "unterminated /* comment".to_owned(), offset: note.start };
+        statements.push(Statement { span: Span::new(note.start, note.end), ast: None, error: Some(error) });
+    }
+    statements.sort_by_key(|statement| statement.span.start);
     let notes = split.notes.iter().filter_map(|note| split_note(&source.text, note)).collect();
     let comments: Vec<Span> = split.comments.iter().map(|comment| Span::new(comment.start, comment.end)).collect();
     let suppressions = suppression::collect(&source, &comments, &statements);
@@ -160,6 +167,15 @@ mod tests {
     fn empty_and_comment_only_files_have_no_statements() {
         assert!(parse("").statements.is_empty());
         assert!(parse("-- just a comment\n/* and another */\n").statements.is_empty());
+    }
+
+    #[test]
+    fn unterminated_comment_is_a_statement_error() {
+        let file = parse("select 1;\n/* never closed\nselect 2;");
+        assert_eq!(file.statements.len(), 2);
+        let error = file.statements[1].error.as_ref().unwrap();
+        assert_eq!(error.message, "unterminated /* comment");
+        assert_eq!(file.source.line_col(error.offset), (2, 1));
     }
 
     #[test]

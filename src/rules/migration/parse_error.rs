@@ -87,7 +87,7 @@ mod tests {
         let sources = ["comment on table t is 'héllo wörld €';\nselect frm;\nselect 1 frm x y;"];
         let found = findings(RULE, &sources);
         assert_eq!(found.len(), 1);
-        assert_eq!(position(&files(&sources), &found[0]), (3, 16));
+        assert_eq!(position(&files(&sources), &found[0]), (3, 14));
     }
 
     #[test]

@@ -118,7 +118,7 @@ mod tests {
         let sources = ["create table t (u uuid, o uuid);\ncreate policy p on t\n  using (o = (select auth.uid()) or u = auth.uid() or u = auth.uid());"];
         let found = findings(RULE, &sources);
         assert_eq!(found.len(), 1);
-        assert_eq!(position(&files(&sources), &found[0]), (3, 42));
+        assert_eq!(position(&files(&sources), &found[0]), (3, 41));
         assert_eq!(found[0].object.as_deref(), Some("public.t.p"));
     }
 
