@@ -60,7 +60,7 @@ impl Rule for ParseError {
             .map(str::len)
             .unwrap_or_else(|| rest.chars().next().map_or(0, char::len_utf8));
         let span = Span::new(error.offset, error.offset + token_len);
-        out.push(Diagnostic::at(Self::META.name, ctx.file.id(), span, format!("syntax error: {}", error.message)));
+        out.push(Diagnostic::at(Self::META.name, ctx.file.id(), span, error.message.clone()));
     }
 }
 
@@ -76,7 +76,7 @@ mod tests {
         let found = findings(RULE, &sources);
         assert_eq!(found.len(), 1);
         assert_eq!(position(&files(&sources), &found[0]), (2, 36));
-        assert_eq!(found[0].message, "syntax error: syntax error at or near \",\"");
+        assert_eq!(found[0].message, "syntax error at or near \",\"");
         // c is still modelled and judged.
         let rls = findings("rls-disabled", &sources);
         assert_eq!(rls.len(), 2);

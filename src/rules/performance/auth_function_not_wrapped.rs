@@ -64,12 +64,18 @@ impl Rule for AuthFunctionNotWrapped {
                     quote_ident(&policy.name),
                     table.name
                 );
-                let help = format!("write `(select {name}(...))` instead of `{name}(...)`");
                 let diagnostic = match ctx.call_span(expr, call.location) {
-                    Some((file, span)) => Diagnostic::at(Self::META.name, file, span, message).with_object(object),
-                    None => ctx.report(&Self::META, policy.changed, object, message),
+                    Some((file, span)) => {
+                        let call_text = &ctx.files[file as usize].source.text[span.start..span.end];
+                        Diagnostic::at(Self::META.name, file, span, message)
+                            .with_object(object)
+                            .with_help(format!("write `(select {call_text})` instead of `{call_text}`"))
+                    }
+                    None => ctx
+                        .report(&Self::META, policy.changed, object, message)
+                        .with_help(format!("wrap the call: `(select {name}(...))`")),
                 };
-                out.push(diagnostic.with_help(help));
+                out.push(diagnostic);
             }
         }
     }
