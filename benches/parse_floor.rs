@@ -14,7 +14,9 @@ fn main() {
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_file() && entry.path().extension().is_some_and(|ext| ext == "sql"))
+        .filter(|entry| {
+            entry.file_type().is_file() && entry.path().extension().is_some_and(|ext| ext == "sql")
+        })
         .map(|entry| entry.into_path())
         .collect();
     paths.sort();

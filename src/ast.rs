@@ -19,20 +19,28 @@ pub struct Visit<'a> {
 
 /// Visits `root` and every node below it, parents before children, children in source order.
 pub fn walk<'a>(root: &'a Node, mut visit: impl FnMut(Visit<'a>)) {
-    let Some(root) = root.node.as_ref() else { return };
+    let Some(root) = root.node.as_ref() else {
+        return;
+    };
     walk_ref(root.to_ref(), &mut visit);
 }
 
 /// Like [`walk`], from a node reference.
 pub fn walk_ref<'a>(root: NodeRef<'a>, visit: &mut impl FnMut(Visit<'a>)) {
-    let mut stack = vec![Visit { node: root, sublink_depth: 0 }];
+    let mut stack = vec![Visit {
+        node: root,
+        sublink_depth: 0,
+    }];
     let mut children = Vec::new();
     while let Some(current) = stack.pop() {
         visit(current);
         push_children(current.node, &mut children);
         for (child, enters_sublink) in children.drain(..).rev() {
             let sublink_depth = current.sublink_depth + u32::from(enters_sublink);
-            stack.push(Visit { node: child, sublink_depth });
+            stack.push(Visit {
+                node: child,
+                sublink_depth,
+            });
         }
     }
 }
@@ -204,7 +212,9 @@ pub fn relations_read(query: &Node) -> Vec<&RangeVar> {
         NodeRef::RangeVar(range) => relations.push(range),
         _ => {}
     });
-    relations.retain(|range| !(range.schemaname.is_empty() && cte_names.contains(&range.relname.as_str())));
+    relations.retain(|range| {
+        !(range.schemaname.is_empty() && cte_names.contains(&range.relname.as_str()))
+    });
     relations
 }
 
@@ -217,14 +227,17 @@ pub fn func_name(call: &protobuf::FuncCall) -> Vec<&str> {
 pub fn strip_casts(mut node: &NodeEnum) -> &NodeEnum {
     loop {
         match node {
-            NodeEnum::TypeCast(cast) => match cast.arg.as_deref().and_then(|arg| arg.node.as_ref()) {
+            NodeEnum::TypeCast(cast) => match cast.arg.as_deref().and_then(|arg| arg.node.as_ref())
+            {
                 Some(inner) => node = inner,
                 None => return node,
             },
-            NodeEnum::CollateClause(collate) => match collate.arg.as_deref().and_then(|arg| arg.node.as_ref()) {
-                Some(inner) => node = inner,
-                None => return node,
-            },
+            NodeEnum::CollateClause(collate) => {
+                match collate.arg.as_deref().and_then(|arg| arg.node.as_ref()) {
+                    Some(inner) => node = inner,
+                    None => return node,
+                }
+            }
             _ => return node,
         }
     }
@@ -241,30 +254,47 @@ mod tests {
 
     #[test]
     fn walk_marks_nodes_inside_sub_selects() {
-        let stmt = first_statement("select auth.uid() = owner and (select auth.uid()) = other from t");
+        let stmt =
+            first_statement("select auth.uid() = owner and (select auth.uid()) = other from t");
         let mut calls = Vec::new();
         walk(&stmt, |visit| {
             if let NodeRef::FuncCall(call) = visit.node {
                 calls.push((func_name(call).join("."), visit.sublink_depth));
             }
         });
-        assert_eq!(calls, [("auth.uid".to_owned(), 0), ("auth.uid".to_owned(), 1)]);
+        assert_eq!(
+            calls,
+            [("auth.uid".to_owned(), 0), ("auth.uid".to_owned(), 1)]
+        );
     }
 
     #[test]
     fn relations_read_skips_ctes() {
-        let stmt = first_statement("with recent as (select * from orders) select * from recent join public.customers c on true");
-        let names: Vec<_> = relations_read(&stmt).iter().map(|r| r.relname.clone()).collect();
+        let stmt = first_statement(
+            "with recent as (select * from orders) select * from recent join public.customers c on true",
+        );
+        let names: Vec<_> = relations_read(&stmt)
+            .iter()
+            .map(|r| r.relname.clone())
+            .collect();
         assert_eq!(names, ["orders", "customers"]);
     }
 
     #[test]
     fn deep_nesting_does_not_overflow() {
         // Built directly: deeper than any recursive walk could survive on a small stack.
-        let mut node = Node { node: Some(NodeEnum::AConst(Default::default())) };
+        let mut node = Node {
+            node: Some(NodeEnum::AConst(Default::default())),
+        };
         for _ in 0..200_000 {
-            let cast = protobuf::TypeCast { arg: Some(Box::new(node)), type_name: None, location: 0 };
-            node = Node { node: Some(NodeEnum::TypeCast(Box::new(cast))) };
+            let cast = protobuf::TypeCast {
+                arg: Some(Box::new(node)),
+                type_name: None,
+                location: 0,
+            };
+            node = Node {
+                node: Some(NodeEnum::TypeCast(Box::new(cast))),
+            };
         }
         let mut count = 0;
         walk(&node, |_| count += 1);

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "pgaudit-lint", version, about = "Schema linter and drift auditor for PostgreSQL and Supabase")]
+#[command(
+    name = "pgaudit-lint",
+    version,
+    about = "Schema linter and drift auditor for PostgreSQL and Supabase"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

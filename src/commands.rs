@@ -38,7 +38,11 @@ fn check(args: CheckArgs) -> Result<u8, UsageError> {
     with_jobs(args.common.jobs, || {
         let files = load_files(&paths)?;
         let outcome = engine::lint(&files, &config);
-        let input = ReportInput { files: &files, diagnostics: &outcome.diagnostics, suppressed: outcome.suppressed };
+        let input = ReportInput {
+            files: &files,
+            diagnostics: &outcome.diagnostics,
+            suppressed: outcome.suppressed,
+        };
         emit(&args.common, &input)?;
         Ok(exit_code(&outcome.diagnostics, args.common.fail_on))
     })?
@@ -50,7 +54,9 @@ fn with_jobs<T: Send>(jobs: Option<u16>, work: impl FnOnce() -> T + Send) -> Res
     if let Some(jobs) = jobs {
         builder = builder.num_threads(usize::from(jobs));
     }
-    let pool = builder.build().map_err(|error| UsageError::new(format!("cannot start worker threads: {error}")))?;
+    let pool = builder
+        .build()
+        .map_err(|error| UsageError::new(format!("cannot start worker threads: {error}")))?;
     Ok(pool.install(work))
 }
 
@@ -90,7 +96,10 @@ fn write_output(output: Option<&Path>, text: &str) -> Result<(), UsageError> {
         None => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
                 Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(UsageError::new(format!("cannot write the report: {error}")))
                 }
@@ -108,7 +117,11 @@ pub fn exit_code(diagnostics: &[Diagnostic], fail_on: FailOn) -> u8 {
         FailOn::Info => Severity::Info,
         FailOn::Never => return 0,
     };
-    u8::from(diagnostics.iter().any(|diagnostic| diagnostic.severity >= threshold))
+    u8::from(
+        diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.severity >= threshold),
+    )
 }
 
 #[derive(Serialize)]
@@ -159,7 +172,11 @@ fn list_rules(format: ListFormat) -> Result<u8, UsageError> {
 fn show_rule(args: RuleArgs) -> Result<u8, UsageError> {
     let Some(rule) = rules::find(&args.name) else {
         let names = rules::all().iter().map(|rule| rule.meta().name);
-        return Err(UsageError::new(format!("unknown rule `{}`{}", args.name, did_you_mean(&args.name, names))));
+        return Err(UsageError::new(format!(
+            "unknown rule `{}`{}",
+            args.name,
+            did_you_mean(&args.name, names)
+        )));
     };
     let meta = rule.meta();
     let text = match args.format {
@@ -171,7 +188,10 @@ fn show_rule(args: RuleArgs) -> Result<u8, UsageError> {
                 listing: RuleListing,
                 docs: String,
             }
-            let value = RuleDocs { listing: listing(meta), docs: docs::markdown(meta.docs).trim().to_owned() };
+            let value = RuleDocs {
+                listing: listing(meta),
+                docs: docs::markdown(meta.docs).trim().to_owned(),
+            };
             serde_json::to_string_pretty(&value).expect("serialises") + "\n"
         }
     };
@@ -180,10 +200,13 @@ fn show_rule(args: RuleArgs) -> Result<u8, UsageError> {
 }
 
 fn write_rule_docs(dir: &Path) -> Result<u8, UsageError> {
-    std::fs::create_dir_all(dir).map_err(|error| UsageError::new(format!("cannot create {}: {error}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|error| UsageError::new(format!("cannot create {}: {error}", dir.display())))?;
     for (name, content) in docs::generated_files() {
         let path = dir.join(name);
-        std::fs::write(&path, content).map_err(|error| UsageError::new(format!("cannot write {}: {error}", path.display())))?;
+        std::fs::write(&path, content).map_err(|error| {
+            UsageError::new(format!("cannot write {}: {error}", path.display()))
+        })?;
     }
     Ok(0)
 }

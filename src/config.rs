@@ -51,10 +51,22 @@ const KEYS: &[&str] = &[
 
 impl Default for Config {
     fn default() -> Self {
-        let strings = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>();
+        let strings = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>()
+        };
         Config {
             exposed_schemas: strings(&["public"]),
-            tenant_columns: strings(&["organization_id", "org_id", "tenant_id", "account_id", "workspace_id", "team_id"]),
+            tenant_columns: strings(&[
+                "organization_id",
+                "org_id",
+                "tenant_id",
+                "account_id",
+                "workspace_id",
+                "team_id",
+            ]),
             owner_columns: strings(&["user_id", "owner_id", "created_by", "author_id"]),
             soft_delete_columns: strings(&["deleted_at", "is_deleted"]),
             auth_functions: Vec::new(),
@@ -63,7 +75,10 @@ impl Default for Config {
             migrations: None,
             history_table: "supabase_migrations.schema_migrations".to_owned(),
             rollback_pattern: strings(&["{stem}.down.sql", "{stem}_rollback.sql", "down/{name}"]),
-            levels: rules::all().iter().map(|rule| (rule.meta().name, rule.meta().level)).collect(),
+            levels: rules::all()
+                .iter()
+                .map(|rule| (rule.meta().name, rule.meta().level))
+                .collect(),
             path: None,
         }
     }
@@ -85,7 +100,9 @@ impl Config {
     }
 
     pub fn is_privileged(&self, role: &str) -> bool {
-        self.privileged_roles.iter().any(|privileged| privileged == role)
+        self.privileged_roles
+            .iter()
+            .any(|privileged| privileged == role)
     }
 
     /// Loads `explicit`, else the nearest `pgaudit-lint.toml` from the working directory up,
@@ -95,9 +112,12 @@ impl Config {
             Some(path) => Some(path.to_path_buf()),
             None => find_upwards(),
         };
-        let Some(path) = path else { return Ok(Config::default()) };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|error| UsageError::new(format!("cannot read config {}: {error}", path.display())))?;
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            UsageError::new(format!("cannot read config {}: {error}", path.display()))
+        })?;
         let mut config = Config::from_toml(&text, &path.display().to_string())?;
         config.path = Some(path);
         Ok(config)
@@ -106,15 +126,28 @@ impl Config {
     /// Parses config text; errors name the file, the line and the nearest valid name.
     pub fn from_toml(text: &str, file: &str) -> Result<Config, UsageError> {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let error_at = |offset: usize, message: String| UsageError::new(format!("{file}:{}: {message}", line_of(offset)));
-        let table: BTreeMap<Spanned<String>, Spanned<toml::Value>> = toml::from_str(text).map_err(|error| {
-            let line = error.span().map(|span| format!(":{}", line_of(span.start))).unwrap_or_default();
-            UsageError::new(format!("{file}{line}: invalid TOML: {}", error.message().trim()))
-        })?;
+        let error_at = |offset: usize, message: String| {
+            UsageError::new(format!("{file}:{}: {message}", line_of(offset)))
+        };
+        let table: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
+            toml::from_str(text).map_err(|error| {
+                let line = error
+                    .span()
+                    .map(|span| format!(":{}", line_of(span.start)))
+                    .unwrap_or_default();
+                UsageError::new(format!(
+                    "{file}{line}: invalid TOML: {}",
+                    error.message().trim()
+                ))
+            })?;
         let mut config = Config::default();
         for (key, value) in &table {
             let at = key.span().start;
-            let strings = || string_list(value.as_ref()).ok_or_else(|| error_at(at, format!("`{}` must be a list of strings", key.as_ref())));
+            let strings = || {
+                string_list(value.as_ref()).ok_or_else(|| {
+                    error_at(at, format!("`{}` must be a list of strings", key.as_ref()))
+                })
+            };
             let string = || match value.as_ref() {
                 toml::Value::String(s) => Ok(s.clone()),
                 _ => Err(error_at(at, format!("`{}` must be a string", key.as_ref()))),
@@ -124,8 +157,18 @@ impl Config {
                 "tenant_columns" => config.tenant_columns = strings()?,
                 "owner_columns" => config.owner_columns = strings()?,
                 "soft_delete_columns" => config.soft_delete_columns = strings()?,
-                "auth_functions" => config.auth_functions = strings()?.iter().map(|f| QualName::parse(f, "public")).collect(),
-                "tenant_functions" => config.tenant_functions = strings()?.iter().map(|f| QualName::parse(f, "public")).collect(),
+                "auth_functions" => {
+                    config.auth_functions = strings()?
+                        .iter()
+                        .map(|f| QualName::parse(f, "public"))
+                        .collect()
+                }
+                "tenant_functions" => {
+                    config.tenant_functions = strings()?
+                        .iter()
+                        .map(|f| QualName::parse(f, "public"))
+                        .collect()
+                }
                 "privileged_roles" => config.privileged_roles.extend(strings()?),
                 "migrations" => config.migrations = Some(string()?),
                 "history_table" => config.history_table = string()?,
@@ -137,7 +180,13 @@ impl Config {
                 }
                 "rules" => {}
                 unknown => {
-                    return Err(error_at(at, format!("unknown key `{unknown}`{}", did_you_mean(unknown, KEYS.iter().copied()))));
+                    return Err(error_at(
+                        at,
+                        format!(
+                            "unknown key `{unknown}`{}",
+                            did_you_mean(unknown, KEYS.iter().copied())
+                        ),
+                    ));
                 }
             }
         }
@@ -145,7 +194,8 @@ impl Config {
         struct RulesSection {
             rules: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
         }
-        let section: RulesSection = toml::from_str(text).map_err(|error| UsageError::new(format!("{file}: {error}")))?;
+        let section: RulesSection =
+            toml::from_str(text).map_err(|error| UsageError::new(format!("{file}: {error}")))?;
         let settings = section.rules.unwrap_or_default();
         // Categories first, so a rule's own setting wins over its category's.
         let mut ordered: Vec<_> = settings.iter().collect();
@@ -155,19 +205,47 @@ impl Config {
             let level = match value.as_ref() {
                 toml::Value::String(level) => Level::from_name(level).ok_or_else(|| {
                     let levels = ["off", "info", "warning", "error"];
-                    error_at(value.span().start, format!("unknown level `{level}` for `{}`{}", name.as_ref(), did_you_mean(level, levels)))
+                    error_at(
+                        value.span().start,
+                        format!(
+                            "unknown level `{level}` for `{}`{}",
+                            name.as_ref(),
+                            did_you_mean(level, levels)
+                        ),
+                    )
                 })?,
-                _ => return Err(error_at(at, format!("the level of `{}` must be a string: off, info, warning or error", name.as_ref()))),
+                _ => {
+                    return Err(error_at(
+                        at,
+                        format!(
+                            "the level of `{}` must be a string: off, info, warning or error",
+                            name.as_ref()
+                        ),
+                    ));
+                }
             };
             if let Some(category) = Category::from_name(name.as_ref()) {
-                for rule in rules::all().iter().filter(|rule| rule.meta().category == category) {
+                for rule in rules::all()
+                    .iter()
+                    .filter(|rule| rule.meta().category == category)
+                {
                     config.levels.insert(rule.meta().name, level);
                 }
             } else if let Some(rule) = rules::find(name.as_ref()) {
                 config.levels.insert(rule.meta().name, level);
             } else {
-                let candidates = rules::all().iter().map(|rule| rule.meta().name).chain(Category::ALL.iter().map(|c| c.name()));
-                return Err(error_at(at, format!("unknown rule or category `{}`{}", name.as_ref(), did_you_mean(name.as_ref(), candidates))));
+                let candidates = rules::all()
+                    .iter()
+                    .map(|rule| rule.meta().name)
+                    .chain(Category::ALL.iter().map(|c| c.name()));
+                return Err(error_at(
+                    at,
+                    format!(
+                        "unknown rule or category `{}`{}",
+                        name.as_ref(),
+                        did_you_mean(name.as_ref(), candidates)
+                    ),
+                ));
             }
         }
         Ok(config)
@@ -176,7 +254,10 @@ impl Config {
 
 fn string_list(value: &toml::Value) -> Option<Vec<String>> {
     match value {
-        toml::Value::Array(items) => items.iter().map(|item| item.as_str().map(str::to_owned)).collect(),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect(),
         _ => None,
     }
 }
@@ -213,14 +294,32 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_nearest_name() {
-        let error = Config::from_toml("exposed_schemas = [\"public\"]\ntenant_column = []\n", "p.toml").unwrap_err();
-        assert_eq!(error.message, "p.toml:2: unknown key `tenant_column`; did you mean `tenant_columns`?");
-        let error = Config::from_toml("[rules]\n\"rls-disable\" = \"off\"\n", "p.toml").unwrap_err();
-        assert_eq!(error.message, "p.toml:2: unknown rule or category `rls-disable`; did you mean `rls-disabled`?");
-        let error = Config::from_toml("[rules]\n\"rls-disabled\" = \"warn\"\n", "p.toml").unwrap_err();
-        assert_eq!(error.message, "p.toml:2: unknown level `warn` for `rls-disabled`; did you mean `warning`?");
+        let error = Config::from_toml(
+            "exposed_schemas = [\"public\"]\ntenant_column = []\n",
+            "p.toml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.message,
+            "p.toml:2: unknown key `tenant_column`; did you mean `tenant_columns`?"
+        );
+        let error =
+            Config::from_toml("[rules]\n\"rls-disable\" = \"off\"\n", "p.toml").unwrap_err();
+        assert_eq!(
+            error.message,
+            "p.toml:2: unknown rule or category `rls-disable`; did you mean `rls-disabled`?"
+        );
+        let error =
+            Config::from_toml("[rules]\n\"rls-disabled\" = \"warn\"\n", "p.toml").unwrap_err();
+        assert_eq!(
+            error.message,
+            "p.toml:2: unknown level `warn` for `rls-disabled`; did you mean `warning`?"
+        );
         let error = Config::from_toml("tenant_columns = \"org_id\"\n", "p.toml").unwrap_err();
-        assert_eq!(error.message, "p.toml:1: `tenant_columns` must be a list of strings");
+        assert_eq!(
+            error.message,
+            "p.toml:1: `tenant_columns` must be a list of strings"
+        );
         let error = Config::from_toml("tenant_columns = [\n", "p.toml").unwrap_err();
         assert!(error.message.starts_with("p.toml:"), "{}", error.message);
         assert!(error.message.contains("invalid TOML"), "{}", error.message);

@@ -59,7 +59,11 @@ impl Diagnostic {
     }
 
     /// A finding about an object that has no defining file.
-    pub fn on_object(rule: &'static str, object: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn on_object(
+        rule: &'static str,
+        object: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             rule,
             severity: Severity::Error,

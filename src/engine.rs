@@ -33,8 +33,11 @@ pub fn lint(files: &[ParsedFile], config: &Config) -> Outcome {
 
 /// Lints a model and the files it came from (live mode passes its own model).
 pub fn lint_model(files: &[ParsedFile], model: &Model<'_>, config: &Config) -> Outcome {
-    let enabled: Vec<&'static dyn Rule> =
-        rules::all().iter().copied().filter(|rule| config.level(rule.meta().name) != Level::Off).collect();
+    let enabled: Vec<&'static dyn Rule> = rules::all()
+        .iter()
+        .copied()
+        .filter(|rule| config.level(rule.meta().name) != Level::Off)
+        .collect();
 
     let statement_findings: Vec<Diagnostic> = files
         .par_iter()
@@ -44,7 +47,13 @@ pub fn lint_model(files: &[ParsedFile], model: &Model<'_>, config: &Config) -> O
                 rule.check_file(file, config, &mut out);
             }
             for (index, statement) in file.statements.iter().enumerate() {
-                let ctx = StatementContext { file, index, statement, model, config };
+                let ctx = StatementContext {
+                    file,
+                    index,
+                    statement,
+                    model,
+                    config,
+                };
                 for rule in &enabled {
                     rule.check_statement(&ctx, &mut out);
                 }
@@ -52,7 +61,11 @@ pub fn lint_model(files: &[ParsedFile], model: &Model<'_>, config: &Config) -> O
             out
         })
         .collect();
-    let schema_ctx = SchemaContext { model, files, config };
+    let schema_ctx = SchemaContext {
+        model,
+        files,
+        config,
+    };
     let schema_findings: Vec<Diagnostic> = enabled
         .par_iter()
         .flat_map_iter(|rule| {
@@ -70,13 +83,19 @@ pub fn lint_model(files: &[ParsedFile], model: &Model<'_>, config: &Config) -> O
             diagnostic.severity = severity;
         }
     }
-    outcome.diagnostics.retain(|diagnostic| config.level(diagnostic.rule) != Level::Off);
+    outcome
+        .diagnostics
+        .retain(|diagnostic| config.level(diagnostic.rule) != Level::Off);
     sort_and_dedup(&mut outcome.diagnostics);
     outcome
 }
 
 /// Removes suppressed findings, then reports suppressions that are malformed or unused.
-fn apply_suppressions(files: &[ParsedFile], diagnostics: Vec<Diagnostic>, config: &Config) -> Outcome {
+fn apply_suppressions(
+    files: &[ParsedFile],
+    diagnostics: Vec<Diagnostic>,
+    config: &Config,
+) -> Outcome {
     // (file, suppression index, rule name) that suppressed something.
     let mut used: HashSet<(u32, usize, String)> = HashSet::new();
     let mut kept = Vec::with_capacity(diagnostics.len());
@@ -88,11 +107,18 @@ fn apply_suppressions(files: &[ParsedFile], diagnostics: Vec<Diagnostic>, config
         };
         let parsed = &files[file as usize];
         let statement = parsed.statement_at(span.start);
-        let matching = parsed.suppressions.iter().enumerate().find(|(_, suppression)| {
-            suppression.reason.is_some()
-                && (suppression.file_level || suppression.statement == statement)
-                && suppression.rules.iter().any(|(name, _)| name == diagnostic.rule)
-        });
+        let matching = parsed
+            .suppressions
+            .iter()
+            .enumerate()
+            .find(|(_, suppression)| {
+                suppression.reason.is_some()
+                    && (suppression.file_level || suppression.statement == statement)
+                    && suppression
+                        .rules
+                        .iter()
+                        .any(|(name, _)| name == diagnostic.rule)
+            });
         match matching {
             Some((index, _)) => {
                 used.insert((file, index, diagnostic.rule.to_owned()));
@@ -129,16 +155,25 @@ fn apply_suppressions(files: &[ParsedFile], diagnostics: Vec<Diagnostic>, config
                         INVALID_SUPPRESSION,
                         file,
                         *span,
-                        format!("unknown rule `{name}` in suppression{}", did_you_mean(name, names)),
+                        format!(
+                            "unknown rule `{name}` in suppression{}",
+                            did_you_mean(name, names)
+                        ),
                     ));
                     continue;
                 };
                 // A suppression of a disabled rule cannot match anything; it is not noise to
                 // report, since enabling the rule again makes it useful.
-                if config.level(meta.name) == Level::Off || used.contains(&(file, index, name.clone())) {
+                if config.level(meta.name) == Level::Off
+                    || used.contains(&(file, index, name.clone()))
+                {
                     continue;
                 }
-                let scope = if suppression.file_level { "in this file" } else { "on its statement" };
+                let scope = if suppression.file_level {
+                    "in this file"
+                } else {
+                    "on its statement"
+                };
                 kept.push(
                     Diagnostic::at(
                         UNUSED_SUPPRESSION,
@@ -151,7 +186,10 @@ fn apply_suppressions(files: &[ParsedFile], diagnostics: Vec<Diagnostic>, config
             }
         }
     }
-    Outcome { diagnostics: kept, suppressed }
+    Outcome {
+        diagnostics: kept,
+        suppressed,
+    }
 }
 
 /// Sorts by file order, then position, then rule and message; findings without a file come
@@ -197,7 +235,11 @@ mod tests {
         let sql = "-- pgaudit-lint-ignore rls-disable: typo\ncreate table a (id int primary key);\n-- pgaudit-lint-ignore rls-disabled\ncreate table b (id int primary key);\n";
         let invalid = findings("invalid-suppression", &[sql]);
         assert_eq!(invalid.len(), 2);
-        assert!(invalid[0].message.contains("did you mean `rls-disabled`"), "{}", invalid[0].message);
+        assert!(
+            invalid[0].message.contains("did you mean `rls-disabled`"),
+            "{}",
+            invalid[0].message
+        );
         assert!(invalid[1].message.contains("without a reason"));
         // Neither suppressed anything.
         assert_eq!(findings("rls-disabled", &[sql]).len(), 2);

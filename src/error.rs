@@ -10,7 +10,9 @@ pub struct UsageError {
 
 impl UsageError {
     pub fn new(message: impl Into<String>) -> Self {
-        UsageError { message: message.into() }
+        UsageError {
+            message: message.into(),
+        }
     }
 }
 

@@ -16,7 +16,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 }
 
@@ -54,12 +57,19 @@ impl SourceFile {
         if let Some(first_nul) = text.find('\0') {
             read_problems.push((
                 first_nul,
-                "NUL byte in the file: SQL text cannot contain NUL; it was treated as a space".to_owned(),
+                "NUL byte in the file: SQL text cannot contain NUL; it was treated as a space"
+                    .to_owned(),
             ));
             text = text.replace('\0', " ");
         }
         let line_starts = line_starts(&text);
-        SourceFile { id, path, text, line_starts, read_problems }
+        SourceFile {
+            id,
+            path,
+            text,
+            line_starts,
+            read_problems,
+        }
     }
 
     /// 1-based line and 1-based column (counted in characters) of a byte offset.
@@ -70,7 +80,10 @@ impl SourceFile {
             Err(index) => index - 1,
         };
         let line_start = self.line_starts[line_index];
-        let column = self.text.get(line_start..offset).map_or(offset - line_start, |s| s.chars().count());
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(offset - line_start, |s| s.chars().count());
         (line_index + 1, column + 1)
     }
 
@@ -84,7 +97,10 @@ impl SourceFile {
 
     /// Byte offset of the first byte of a 1-based line.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     /// The file name without its folders.
@@ -113,7 +129,11 @@ fn line_starts(text: &str) -> Vec<usize> {
 /// else `./migrations`.
 pub fn default_paths() -> Vec<PathBuf> {
     let supabase = Path::new("supabase/migrations");
-    if supabase.is_dir() { vec![supabase.to_path_buf()] } else { vec![PathBuf::from("migrations")] }
+    if supabase.is_dir() {
+        vec![supabase.to_path_buf()]
+    } else {
+        vec![PathBuf::from("migrations")]
+    }
 }
 
 /// Expands the given files and folders into the ordered list of `.sql` files to lint.
@@ -125,16 +145,25 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
     let mut files = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|error| {
-            UsageError::new(format!("cannot read {}: {}", display_path(path), io_reason(&error)))
+            UsageError::new(format!(
+                "cannot read {}: {}",
+                display_path(path),
+                io_reason(&error)
+            ))
         })?;
         if metadata.is_file() {
             files.push(path.clone());
             continue;
         }
-        let walker = walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name();
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name();
         for entry in walker {
             let entry = entry.map_err(|error| {
-                let at = error.path().map(display_path).unwrap_or_else(|| display_path(path));
+                let at = error
+                    .path()
+                    .map(display_path)
+                    .unwrap_or_else(|| display_path(path));
                 if error.loop_ancestor().is_some() {
                     UsageError::new(format!("symlink loop at {at}"))
                 } else if let Some(io) = error.io_error() {
@@ -143,7 +172,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
                     UsageError::new(format!("cannot read {at}: {error}"))
                 }
             })?;
-            let is_sql = entry.path().extension().is_some_and(|ext| ext.eq_ignore_ascii_case("sql"));
+            let is_sql = entry
+                .path()
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("sql"));
             if entry.file_type().is_file() && is_sql {
                 files.push(entry.into_path());
             }
@@ -155,7 +187,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
 /// Reads one file; unreadable files are usage errors (exit 2).
 pub fn read_file(id: FileId, path: &Path) -> Result<SourceFile, UsageError> {
     let bytes = std::fs::read(path).map_err(|error| {
-        UsageError::new(format!("cannot read {}: {}", display_path(path), io_reason(&error)))
+        UsageError::new(format!(
+            "cannot read {}: {}",
+            display_path(path),
+            io_reason(&error)
+        ))
     })?;
     Ok(SourceFile::from_bytes(id, display_path(path), &bytes))
 }

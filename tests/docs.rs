@@ -21,5 +21,8 @@ fn rule_pages_are_up_to_date() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().to_string())
         .collect();
     let extra: Vec<_> = present.difference(&expected).collect();
-    assert!(stale.is_empty() && extra.is_empty(), "rules/ is stale: {stale:?}, not generated: {extra:?}; run `make rule-docs`");
+    assert!(
+        stale.is_empty() && extra.is_empty(),
+        "rules/ is stale: {stale:?}, not generated: {extra:?}; run `make rule-docs`"
+    );
 }

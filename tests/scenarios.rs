@@ -23,7 +23,9 @@ fn expectations(dir: &Path) -> BTreeSet<Expectation> {
         // Lines as the linter counts them: \n, \r\n and lone \r.
         let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
         for (index, line) in normalized.lines().enumerate() {
-            let Some((_, names)) = line.split_once("-- expect:") else { continue };
+            let Some((_, names)) = line.split_once("-- expect:") else {
+                continue;
+            };
             for name in names.split(',') {
                 let file = entry.file_name().to_string_lossy().to_string();
                 expected.insert((file, index + 1, name.trim().to_owned()));
@@ -35,15 +37,25 @@ fn expectations(dir: &Path) -> BTreeSet<Expectation> {
 
 fn actual(dir: &Path) -> BTreeSet<Expectation> {
     let config_path = dir.join("pgaudit-lint.toml");
-    let config = if config_path.is_file() { Config::load(Some(&config_path)).unwrap() } else { Config::default() };
+    let config = if config_path.is_file() {
+        Config::load(Some(&config_path)).unwrap()
+    } else {
+        Config::default()
+    };
     let files = pgaudit_lint::commands::load_files(&[dir.to_path_buf()]).unwrap();
     let outcome = engine::lint(&files, &config);
-    let input = ReportInput { files: &files, diagnostics: &outcome.diagnostics, suppressed: outcome.suppressed };
+    let input = ReportInput {
+        files: &files,
+        diagnostics: &outcome.diagnostics,
+        suppressed: outcome.suppressed,
+    };
     outcome
         .diagnostics
         .iter()
         .map(|diagnostic| {
-            let position = input.position(diagnostic).expect("scenario findings have files");
+            let position = input
+                .position(diagnostic)
+                .expect("scenario findings have files");
             let file = position.path.rsplit('/').next().unwrap().to_owned();
             (file, position.line, diagnostic.rule.to_owned())
         })
@@ -72,7 +84,10 @@ fn every_scenario_reports_exactly_its_expectations() {
         let missing: Vec<_> = expected.difference(&found).collect();
         let unexpected: Vec<_> = found.difference(&expected).collect();
         if !missing.is_empty() || !unexpected.is_empty() {
-            failures.push(format!("{}:\n  missing: {missing:?}\n  unexpected: {unexpected:?}", dir.display()));
+            failures.push(format!(
+                "{}:\n  missing: {missing:?}\n  unexpected: {unexpected:?}",
+                dir.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -34,7 +34,10 @@ struct PgQueryProtobufParseResult {
 }
 
 unsafe extern "C" {
-    fn pg_query_parse_protobuf_opts(input: *const c_char, parser_options: c_int) -> PgQueryProtobufParseResult;
+    fn pg_query_parse_protobuf_opts(
+        input: *const c_char,
+        parser_options: c_int,
+    ) -> PgQueryProtobufParseResult;
     fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
 }
 
@@ -60,7 +63,10 @@ pub fn parse(sql: &str) -> Result<protobuf::ParseResult, ParseFailure> {
             let data = if result.parse_tree.data.is_null() {
                 &[][..]
             } else {
-                std::slice::from_raw_parts(result.parse_tree.data as *const u8, result.parse_tree.len)
+                std::slice::from_raw_parts(
+                    result.parse_tree.data as *const u8,
+                    result.parse_tree.len,
+                )
             };
             protobuf::ParseResult::decode(data).map_err(|error| ParseFailure {
                 message: format!("cannot decode the parse tree: {error}"),
@@ -69,7 +75,10 @@ pub fn parse(sql: &str) -> Result<protobuf::ParseResult, ParseFailure> {
         } else {
             let error = &*result.error;
             let message = CStr::from_ptr(error.message).to_string_lossy().into_owned();
-            Err(ParseFailure { message, offset: char_position_to_byte(sql, error.cursorpos) })
+            Err(ParseFailure {
+                message,
+                offset: char_position_to_byte(sql, error.cursorpos),
+            })
         };
         pg_query_free_protobuf_parse_result(result);
         outcome
@@ -79,7 +88,11 @@ pub fn parse(sql: &str) -> Result<protobuf::ParseResult, ParseFailure> {
 /// Postgres reports `cursorpos` 1-based and in characters; 0 means "no position".
 fn char_position_to_byte(sql: &str, cursorpos: c_int) -> Option<usize> {
     let characters = usize::try_from(cursorpos).ok()?.checked_sub(1)?;
-    Some(sql.char_indices().nth(characters).map_or(sql.len(), |(offset, _)| offset))
+    Some(
+        sql.char_indices()
+            .nth(characters)
+            .map_or(sql.len(), |(offset, _)| offset),
+    )
 }
 
 #[cfg(test)]

@@ -67,7 +67,9 @@ impl ParsedFile {
 
     /// Index of the statement whose span contains `offset`, or the last one starting before it.
     pub fn statement_at(&self, offset: usize) -> Option<usize> {
-        let after = self.statements.partition_point(|statement| statement.span.start <= offset);
+        let after = self
+            .statements
+            .partition_point(|statement| statement.span.start <= offset);
         after.checked_sub(1)
     }
 }
@@ -82,16 +84,41 @@ pub fn parse_file(source: SourceFile) -> ParsedFile {
     }
     // A comment is not a token, so the parser never sees an unterminated one: report it here
     // as Postgres would.
-    for note in split.notes.iter().filter(|note| note.kind == SplitNoteKind::UnterminatedComment) {
-        let error = StatementError { message: "unterminated /* comment".to_owned(), offset: note.start };
-        statements.push(Statement { span: Span::new(note.start, note.end), ast: None, error: Some(error) });
+    for note in split
+        .notes
+        .iter()
+        .filter(|note| note.kind == SplitNoteKind::UnterminatedComment)
+    {
+        let error = StatementError {
+            message: "unterminated /* comment".to_owned(),
+            offset: note.start,
+        };
+        statements.push(Statement {
+            span: Span::new(note.start, note.end),
+            ast: None,
+            error: Some(error),
+        });
     }
     statements.sort_by_key(|statement| statement.span.start);
-    let notes = split.notes.iter().filter_map(|note| split_note(&source.text, note)).collect();
-    let comments: Vec<Span> = split.comments.iter().map(|comment| Span::new(comment.start, comment.end)).collect();
+    let notes = split
+        .notes
+        .iter()
+        .filter_map(|note| split_note(&source.text, note))
+        .collect();
+    let comments: Vec<Span> = split
+        .comments
+        .iter()
+        .map(|comment| Span::new(comment.start, comment.end))
+        .collect();
     let suppressions = suppression::collect(&source, &comments, &statements);
     drop(split);
-    ParsedFile { source, statements, suppressions, comments, notes }
+    ParsedFile {
+        source,
+        statements,
+        suppressions,
+        comments,
+        notes,
+    }
 }
 
 /// Parses one statement's text; a text the parser sees as several statements yields several.
@@ -105,15 +132,26 @@ fn parse_statement(sql: &str, span: Span, out: &mut Vec<Statement>) {
                     Ok(0) | Err(_) => span.end,
                     Ok(len) => start + len,
                 };
-                out.push(Statement { span: Span::new(start, end), ast: raw.stmt.map(|node| *node), error: None });
+                out.push(Statement {
+                    span: Span::new(start, end),
+                    ast: raw.stmt.map(|node| *node),
+                    error: None,
+                });
             }
         }
         // Only comments or nothing: not a statement.
         Ok(_) => {}
         Err(failure) => {
             let offset = span.start + failure.offset.unwrap_or(0).min(text.len());
-            let error = StatementError { message: failure.message, offset };
-            out.push(Statement { span, ast: None, error: Some(error) });
+            let error = StatementError {
+                message: failure.message,
+                offset,
+            };
+            out.push(Statement {
+                span,
+                ast: None,
+                error: Some(error),
+            });
         }
     }
 }
@@ -127,7 +165,9 @@ fn split_note(text: &str, note: &split::SplitNote) -> Option<Note> {
             format!("psql meta-command `{command}` skipped: pgaudit-lint lints SQL only")
         }
         SplitNoteKind::PsqlVariable => {
-            format!("psql variable `{snippet}` neutralised: the statement is linted without its value")
+            format!(
+                "psql variable `{snippet}` neutralised: the statement is linted without its value"
+            )
         }
         SplitNoteKind::CopyData => "COPY ... FROM stdin data skipped".to_owned(),
         // The parser reports these as parse errors with a position; no second note.
@@ -149,7 +189,8 @@ mod tests {
 
     #[test]
     fn parse_error_does_not_stop_the_file() {
-        let file = parse("create table a (id int);\ncreate tabel b (id int);\ncreate table c (id int);\n");
+        let file =
+            parse("create table a (id int);\ncreate tabel b (id int);\ncreate table c (id int);\n");
         assert_eq!(file.statements.len(), 3);
         let error = file.statements[1].error.as_ref().unwrap();
         assert_eq!(file.source.line_col(error.offset), (2, 8));
@@ -166,7 +207,11 @@ mod tests {
     #[test]
     fn empty_and_comment_only_files_have_no_statements() {
         assert!(parse("").statements.is_empty());
-        assert!(parse("-- just a comment\n/* and another */\n").statements.is_empty());
+        assert!(
+            parse("-- just a comment\n/* and another */\n")
+                .statements
+                .is_empty()
+        );
     }
 
     #[test]
@@ -184,6 +229,10 @@ mod tests {
         assert_eq!(file.statements.len(), 1);
         assert!(file.statements[0].ast.is_some());
         assert_eq!(file.notes.len(), 1);
-        assert!(file.notes[0].message.contains("`\\set`"), "{}", file.notes[0].message);
+        assert!(
+            file.notes[0].message.contains("`\\set`"),
+            "{}",
+            file.notes[0].message
+        );
     }
 }

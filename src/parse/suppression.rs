@@ -24,12 +24,18 @@ pub struct Suppression {
 }
 
 /// Finds the suppression comments of a file and the statements they apply to.
-pub fn collect(source: &SourceFile, comments: &[Span], statements: &[Statement]) -> Vec<Suppression> {
+pub fn collect(
+    source: &SourceFile,
+    comments: &[Span],
+    statements: &[Statement],
+) -> Vec<Suppression> {
     comments
         .iter()
         .filter_map(|comment| {
             let text = &source.text[comment.start..comment.end];
-            let body = text.strip_prefix("--").or_else(|| text.strip_prefix("/*").map(|b| b.trim_end_matches("*/")))?;
+            let body = text
+                .strip_prefix("--")
+                .or_else(|| text.strip_prefix("/*").map(|b| b.trim_end_matches("*/")))?;
             let body_start = comment.start + (text.len() - text[2..].len());
             let trimmed = body.trim_start();
             let rest = trimmed.strip_prefix(MARKER)?;
@@ -47,9 +53,21 @@ pub fn collect(source: &SourceFile, comments: &[Span], statements: &[Statement])
                 None => (rest, None),
             };
             let rules = split_rule_names(list, rest_start);
-            let reason = reason.filter(|reason| !reason.is_empty()).map(str::to_owned);
-            let statement = if file_level { None } else { target_statement(source, *comment, statements) };
-            Some(Suppression { span: *comment, rules, reason, file_level, statement })
+            let reason = reason
+                .filter(|reason| !reason.is_empty())
+                .map(str::to_owned);
+            let statement = if file_level {
+                None
+            } else {
+                target_statement(source, *comment, statements)
+            };
+            Some(Suppression {
+                span: *comment,
+                rules,
+                reason,
+                file_level,
+                statement,
+            })
         })
         .collect()
 }
@@ -93,9 +111,15 @@ mod tests {
 
     #[test]
     fn comment_before_statement_applies_to_it() {
-        let found = suppressions("select 1;\n-- pgaudit-lint-ignore rls-disabled, no-primary-key: service table\ncreate table t (id int);\n");
+        let found = suppressions(
+            "select 1;\n-- pgaudit-lint-ignore rls-disabled, no-primary-key: service table\ncreate table t (id int);\n",
+        );
         assert_eq!(found.len(), 1);
-        let names: Vec<_> = found[0].rules.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<_> = found[0]
+            .rules
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
         assert_eq!(names, ["rls-disabled", "no-primary-key"]);
         assert_eq!(found[0].reason.as_deref(), Some("service table"));
         assert_eq!(found[0].statement, Some(1));
@@ -104,7 +128,9 @@ mod tests {
 
     #[test]
     fn trailing_comment_applies_to_its_statement() {
-        let found = suppressions("create table t (id int); -- pgaudit-lint-ignore rls-disabled: ok\nselect 1;\n");
+        let found = suppressions(
+            "create table t (id int); -- pgaudit-lint-ignore rls-disabled: ok\nselect 1;\n",
+        );
         assert_eq!(found[0].statement, Some(0));
     }
 

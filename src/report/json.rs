@@ -71,7 +71,10 @@ pub fn render(input: &ReportInput<'_>) -> String {
         .collect();
     let report = JsonReport {
         version: 1,
-        tool: Tool { name: "pgaudit-lint", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "pgaudit-lint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         summary: Summary {
             files: input.files.len(),
             statements: input.statements(),

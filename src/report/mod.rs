@@ -20,20 +20,34 @@ impl ReportInput<'_> {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 
     /// Path and 1-based start/end line and column of a finding, if it has a file.
     pub fn position(&self, diagnostic: &Diagnostic) -> Option<Position<'_>> {
-        let Location::File { file, span } = diagnostic.location else { return None };
+        let Location::File { file, span } = diagnostic.location else {
+            return None;
+        };
         let source = &self.files.get(file as usize)?.source;
         let (line, column) = source.line_col(span.start);
         let (end_line, end_column) = source.line_col(span.end);
-        Some(Position { path: &source.path, line, column, end_line, end_column })
+        Some(Position {
+            path: &source.path,
+            line,
+            column,
+            end_line,
+            end_column,
+        })
     }
 
     pub fn fingerprint(&self, diagnostic: &Diagnostic) -> String {
-        let path = diagnostic.file().and_then(|file| self.files.get(file as usize)).map(|file| file.source.path.as_str());
+        let path = diagnostic
+            .file()
+            .and_then(|file| self.files.get(file as usize))
+            .map(|file| file.source.path.as_str());
         diagnostic.fingerprint(path)
     }
 }

@@ -17,10 +17,20 @@ pub struct TextOptions {
 
 /// Renders findings and the summary line.
 pub fn render(input: &ReportInput<'_>, options: &TextOptions) -> String {
-    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_links(false);
     // One shared copy of each file's text for miette, whatever the number of findings.
-    let sources: Vec<Arc<str>> = input.files.iter().map(|file| Arc::from(file.source.text.as_str())).collect();
+    let sources: Vec<Arc<str>> = input
+        .files
+        .iter()
+        .map(|file| Arc::from(file.source.text.as_str()))
+        .collect();
     let mut out = String::new();
     let mut hidden = 0;
     for diagnostic in input.diagnostics {
@@ -39,9 +49,15 @@ pub fn render(input: &ReportInput<'_>, options: &TextOptions) -> String {
     out
 }
 
-fn to_miette(input: &ReportInput<'_>, diagnostic: &Diagnostic, sources: &[Arc<str>]) -> miette::Report {
+fn to_miette(
+    input: &ReportInput<'_>,
+    diagnostic: &Diagnostic,
+    sources: &[Arc<str>],
+) -> miette::Report {
     let mut plain = MietteDiagnostic::new(match &diagnostic.object {
-        Some(object) if diagnostic.location == Location::Object => format!("{} ({object})", diagnostic.message),
+        Some(object) if diagnostic.location == Location::Object => {
+            format!("{} ({object})", diagnostic.message)
+        }
         _ => diagnostic.message.clone(),
     })
     .with_code(diagnostic.rule)
@@ -56,11 +72,15 @@ fn to_miette(input: &ReportInput<'_>, diagnostic: &Diagnostic, sources: &[Arc<st
     if let Some(help) = &diagnostic.help {
         plain = plain.with_help(help.clone());
     }
-    let Location::File { file, span } = diagnostic.location else { return miette::Report::new(plain) };
+    let Location::File { file, span } = diagnostic.location else {
+        return miette::Report::new(plain);
+    };
     let parsed = &input.files[file as usize];
     let text = &parsed.source.text;
     // Underline only the first line of a multi-line statement: the header names the object.
-    let first_line_end = text[span.start..span.end].find(['\n', '\r']).map_or(span.end, |end| span.start + end);
+    let first_line_end = text[span.start..span.end]
+        .find(['\n', '\r'])
+        .map_or(span.end, |end| span.start + end);
     let length = first_line_end.saturating_sub(span.start);
     plain = plain.with_label(LabeledSpan::new_with_span(None, (span.start, length)));
     let source = NamedSource::new(&parsed.source.path, Arc::clone(&sources[file as usize]));
@@ -75,12 +95,21 @@ fn summary_line(input: &ReportInput<'_>, hidden_infos: usize) -> String {
     let mut line = if errors + warnings + infos == 0 {
         "No findings".to_owned()
     } else {
-        format!("Found {}, {}, {}", count(errors, "error"), count(warnings, "warning"), count(infos, "info"))
+        format!(
+            "Found {}, {}, {}",
+            count(errors, "error"),
+            count(warnings, "warning"),
+            count(infos, "info")
+        )
     };
     if hidden_infos > 0 {
         line.push_str(&format!(" ({hidden_infos} hidden: --show info)"));
     }
-    line.push_str(&format!(" in {} ({})", count(input.files.len(), "file"), count(input.statements(), "statement")));
+    line.push_str(&format!(
+        " in {} ({})",
+        count(input.files.len(), "file"),
+        count(input.statements(), "statement")
+    ));
     if input.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", input.suppressed));
     }

@@ -17,10 +17,18 @@ pub struct SchemaContext<'c, 'a> {
 
 impl SchemaContext<'_, '_> {
     /// A finding at an anchor, or on the object alone when it has no defining statement.
-    pub fn report(&self, rule: &RuleMeta, anchor: Option<Anchor>, object: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub fn report(
+        &self,
+        rule: &RuleMeta,
+        anchor: Option<Anchor>,
+        object: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let object = object.into();
         match anchor {
-            Some(anchor) => Diagnostic::at(rule.name, anchor.file, anchor.span, message).with_object(object),
+            Some(anchor) => {
+                Diagnostic::at(rule.name, anchor.file, anchor.span, message).with_object(object)
+            }
             None => Diagnostic::on_object(rule.name, object, message),
         }
     }

@@ -94,7 +94,9 @@ impl Category {
     }
 
     pub fn from_name(name: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|category| category.name() == name)
+        Category::ALL
+            .into_iter()
+            .find(|category| category.name() == name)
     }
 }
 
@@ -136,7 +138,7 @@ pub trait Rule: Sync + Send {
 
 /// Declares a rule: a unit struct with its name, category, default level and documentation.
 ///
-/// ```ignore
+/// ```text
 /// declare_rule! {
 ///     /// ## What it does
 ///     /// ...
@@ -209,13 +211,24 @@ mod tests {
             let meta = rule.meta();
             assert!(seen.insert(meta.name), "duplicate rule {}", meta.name);
             assert!(
-                meta.name.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !meta.name.starts_with('-'),
+                meta.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-')
+                    && !meta.name.starts_with('-'),
                 "{} is not kebab-case",
                 meta.name
             );
             let folder = meta.category.name().replace('-', "_");
-            let file = format!("{}/src/rules/{folder}/{}.rs", env!("CARGO_MANIFEST_DIR"), meta.name.replace('-', "_"));
-            assert!(std::path::Path::new(&file).is_file(), "{} should live in {file}", meta.name);
+            let file = format!(
+                "{}/src/rules/{folder}/{}.rs",
+                env!("CARGO_MANIFEST_DIR"),
+                meta.name.replace('-', "_")
+            );
+            assert!(
+                std::path::Path::new(&file).is_file(),
+                "{} should live in {file}",
+                meta.name
+            );
         }
     }
 
@@ -224,7 +237,9 @@ mod tests {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src/rules");
         for category in Category::ALL {
             let folder = std::path::Path::new(root).join(category.name().replace('-', "_"));
-            let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
             for entry in entries {
                 let path = entry.unwrap().path();
                 let stem = path.file_stem().unwrap().to_string_lossy().to_string();
@@ -232,8 +247,14 @@ mod tests {
                     continue;
                 }
                 let name = stem.replace('_', "-");
-                let rule = find(&name).unwrap_or_else(|| panic!("{} is not registered in rules::all()", path.display()));
-                assert_eq!(rule.meta().category, category, "{name} is in the wrong category folder");
+                let rule = find(&name).unwrap_or_else(|| {
+                    panic!("{} is not registered in rules::all()", path.display())
+                });
+                assert_eq!(
+                    rule.meta().category,
+                    category,
+                    "{name} is in the wrong category folder"
+                );
             }
         }
     }

@@ -9,8 +9,13 @@ use crate::config::Config;
 use crate::schema::Expr;
 
 /// The built-in auth functions: Supabase's helpers and `current_setting`.
-const AUTH_FUNCTIONS: &[(&str, &str)] =
-    &[("auth", "uid"), ("auth", "jwt"), ("auth", "role"), ("auth", "email"), ("pg_catalog", "current_setting")];
+const AUTH_FUNCTIONS: &[(&str, &str)] = &[
+    ("auth", "uid"),
+    ("auth", "jwt"),
+    ("auth", "role"),
+    ("auth", "email"),
+    ("pg_catalog", "current_setting"),
+];
 
 /// Whether a call is an auth function: `auth.uid()`, `auth.jwt()`, `auth.role()`,
 /// `auth.email()`, `current_setting(...)`, or one of `auth_functions` in the config.
@@ -29,21 +34,25 @@ pub fn is_auth_function(call: &FuncCall, config: &Config) -> bool {
                 None => wanted_schema == "pg_catalog" || wanted_schema == "public",
             }
     };
-    AUTH_FUNCTIONS.iter().any(|(schema, name)| matches(schema, name))
-        || config.auth_functions.iter().any(|function| matches(&function.schema, &function.name))
+    AUTH_FUNCTIONS
+        .iter()
+        .any(|(schema, name)| matches(schema, name))
+        || config
+            .auth_functions
+            .iter()
+            .any(|function| matches(&function.schema, &function.name))
 }
 
 /// The first (in source order) auth function call not inside a sub-select.
 pub fn first_unwrapped_auth_call<'a>(expr: &Expr<'a>, config: &Config) -> Option<&'a FuncCall> {
     let mut found: Option<&'a FuncCall> = None;
     ast::walk(expr.node, |visit| {
-        if let NodeRef::FuncCall(call) = visit.node {
-            if visit.sublink_depth == 0
-                && is_auth_function(call, config)
-                && found.is_none_or(|first| call.location < first.location)
-            {
-                found = Some(call);
-            }
+        if let NodeRef::FuncCall(call) = visit.node
+            && visit.sublink_depth == 0
+            && is_auth_function(call, config)
+            && found.is_none_or(|first| call.location < first.location)
+        {
+            found = Some(call);
         }
     });
     found

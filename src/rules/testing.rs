@@ -12,7 +12,13 @@ pub fn files(sources: &[&str]) -> Vec<ParsedFile> {
     sources
         .iter()
         .enumerate()
-        .map(|(index, text)| parse_file(SourceFile::from_bytes(index as u32, format!("{index:04}_test.sql"), text.as_bytes())))
+        .map(|(index, text)| {
+            parse_file(SourceFile::from_bytes(
+                index as u32,
+                format!("{index:04}_test.sql"),
+                text.as_bytes(),
+            ))
+        })
         .collect()
 }
 
@@ -26,14 +32,22 @@ pub fn findings(rule: &'static str, sources: &[&str]) -> Vec<Diagnostic> {
     }
     let files = files(sources);
     let outcome = engine::lint(&files, &config);
-    outcome.diagnostics.into_iter().filter(|diagnostic| diagnostic.rule == rule).collect()
+    outcome
+        .diagnostics
+        .into_iter()
+        .filter(|diagnostic| diagnostic.rule == rule)
+        .collect()
 }
 
 /// Asserts that `rule` fires on every case (each case is a list of files).
 pub fn assert_fires(rule: &'static str, cases: &[&[&str]]) {
     for case in cases {
         let found = findings(rule, case);
-        assert!(!found.is_empty(), "{rule} should fire on:\n{}", case.join("\n-- next file --\n"));
+        assert!(
+            !found.is_empty(),
+            "{rule} should fire on:\n{}",
+            case.join("\n-- next file --\n")
+        );
     }
 }
 
@@ -41,14 +55,20 @@ pub fn assert_fires(rule: &'static str, cases: &[&[&str]]) {
 pub fn assert_silent(rule: &'static str, cases: &[&[&str]]) {
     for case in cases {
         let found = findings(rule, case);
-        assert!(found.is_empty(), "{rule} should not fire on:\n{}\nbut found: {found:#?}", case.join("\n-- next file --\n"));
+        assert!(
+            found.is_empty(),
+            "{rule} should not fire on:\n{}\nbut found: {found:#?}",
+            case.join("\n-- next file --\n")
+        );
     }
 }
 
 /// Line and column of a finding's start (1-based).
 pub fn position(files: &[ParsedFile], diagnostic: &Diagnostic) -> (usize, usize) {
     match diagnostic.location {
-        crate::diagnostic::Location::File { file, span } => files[file as usize].source.line_col(span.start),
+        crate::diagnostic::Location::File { file, span } => {
+            files[file as usize].source.line_col(span.start)
+        }
         crate::diagnostic::Location::Object => (0, 0),
     }
 }
@@ -58,10 +78,20 @@ fn doc_examples_fire_and_fixes_do_not() {
     use crate::rules::docs::sql_example;
     for rule in rules::all() {
         let meta = rule.meta();
-        let example = sql_example(meta.docs, "Example").unwrap_or_else(|| panic!("{}: no ```sql Example", meta.name));
-        let fixed = sql_example(meta.docs, "Use instead").unwrap_or_else(|| panic!("{}: no ```sql Use instead", meta.name));
-        assert!(!findings(meta.name, &[&example]).is_empty(), "{}: the Example does not fire", meta.name);
+        let example = sql_example(meta.docs, "Example")
+            .unwrap_or_else(|| panic!("{}: no ```sql Example", meta.name));
+        let fixed = sql_example(meta.docs, "Use instead")
+            .unwrap_or_else(|| panic!("{}: no ```sql Use instead", meta.name));
+        assert!(
+            !findings(meta.name, &[&example]).is_empty(),
+            "{}: the Example does not fire",
+            meta.name
+        );
         let found = findings(meta.name, &[&fixed]);
-        assert!(found.is_empty(), "{}: the Use instead example fires: {found:#?}", meta.name);
+        assert!(
+            found.is_empty(),
+            "{}: the Use instead example fires: {found:#?}",
+            meta.name
+        );
     }
 }

@@ -27,10 +27,21 @@ pub fn build_model(files: &[ParsedFile]) -> Model<'_> {
 
 /// Replays one file's statements into the model.
 pub fn fold_file<'a>(model: &mut Model<'a>, file: &'a ParsedFile) {
-    let mut folder = Folder { model, file, search_path: vec!["public".to_owned()], anchor: None };
+    let mut folder = Folder {
+        model,
+        file,
+        search_path: vec!["public".to_owned()],
+        anchor: None,
+    };
     for (index, statement) in file.statements.iter().enumerate() {
-        let Some(node) = statement.node() else { continue };
-        let anchor = Anchor { file: file.id(), statement: index as u32, span: statement.span };
+        let Some(node) = statement.node() else {
+            continue;
+        };
+        let anchor = Anchor {
+            file: file.id(),
+            statement: index as u32,
+            span: statement.span,
+        };
         folder.anchor = Some(anchor);
         folder.statement(node, statement);
     }
@@ -50,7 +61,10 @@ impl<'a> Folder<'_, 'a> {
 
     /// An expression from the current statement.
     fn expr(&self, node: &'a Node, statement: &Statement) -> Expr<'a> {
-        Expr { node, base: Some((self.file.id(), statement.span.start)) }
+        Expr {
+            node,
+            base: Some((self.file.id(), statement.span.start)),
+        }
     }
 
     /// Span of a clause starting at a parser location: up to the next top-level `,` or `)`.
@@ -100,11 +114,18 @@ impl<'a> Folder<'_, 'a> {
 
     /// The schema an unqualified CREATE goes to: the first schema of the search path.
     fn creation_schema(&self) -> String {
-        self.search_path.first().cloned().unwrap_or_else(|| "public".to_owned())
+        self.search_path
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "public".to_owned())
     }
 
     fn create_name(&self, range: &RangeVar) -> QualName {
-        let schema = if range.schemaname.is_empty() { self.creation_schema() } else { range.schemaname.clone() };
+        let schema = if range.schemaname.is_empty() {
+            self.creation_schema()
+        } else {
+            range.schemaname.clone()
+        };
         QualName::new(schema, range.relname.clone())
     }
 
@@ -113,7 +134,9 @@ impl<'a> Folder<'_, 'a> {
         if !schema.is_empty() {
             return self.model.relation_id(&QualName::new(schema, name));
         }
-        self.search_path.iter().find_map(|schema| self.model.relation_id(&QualName::new(schema.clone(), name)))
+        self.search_path
+            .iter()
+            .find_map(|schema| self.model.relation_id(&QualName::new(schema.clone(), name)))
     }
 
     fn find_range(&self, range: &RangeVar) -> Option<RelId> {
@@ -135,7 +158,8 @@ impl<'a> Folder<'_, 'a> {
             return id;
         }
         let name = self.create_name(range);
-        self.model.add_relation(Relation::new(name, RelKind::Table, None))
+        self.model
+            .add_relation(Relation::new(name, RelKind::Table, None))
     }
 
     fn touch(&mut self, id: RelId) {
@@ -153,7 +177,9 @@ impl<'a> Folder<'_, 'a> {
     // ----- tables -----
 
     fn create_table(&mut self, create: &'a protobuf::CreateStmt, statement: &'a Statement) {
-        let Some(range) = &create.relation else { return };
+        let Some(range) = &create.relation else {
+            return;
+        };
         if range.relpersistence == "t" {
             return;
         }
@@ -164,7 +190,11 @@ impl<'a> Folder<'_, 'a> {
             }
             self.model.drop_relation(existing);
         }
-        let kind = if create.partspec.is_some() { RelKind::PartitionedTable } else { RelKind::Table };
+        let kind = if create.partspec.is_some() {
+            RelKind::PartitionedTable
+        } else {
+            RelKind::Table
+        };
         let mut relation = Relation::new(name, kind, Some(self.anchor()));
         // Columns of parents (INHERITS, PARTITION OF) come first, as in Postgres.
         for parent in &create.inh_relations {
@@ -181,9 +211,15 @@ impl<'a> Folder<'_, 'a> {
         for element in &create.table_elts {
             match &element.node {
                 Some(NodeEnum::ColumnDef(column)) => self.add_column(id, column, statement),
-                Some(NodeEnum::Constraint(constraint)) => self.add_constraint(id, constraint, None, statement),
+                Some(NodeEnum::Constraint(constraint)) => {
+                    self.add_constraint(id, constraint, None, statement)
+                }
                 Some(NodeEnum::TableLikeClause(like)) => {
-                    if let Some(source) = like.relation.as_ref().and_then(|range| self.find_range(range)) {
+                    if let Some(source) = like
+                        .relation
+                        .as_ref()
+                        .and_then(|range| self.find_range(range))
+                    {
                         let columns = self.copy_columns(source);
                         self.model.relations[id].columns.extend(columns);
                     }
@@ -214,7 +250,9 @@ impl<'a> Folder<'_, 'a> {
 
     fn add_column(&mut self, id: RelId, column: &'a protobuf::ColumnDef, statement: &'a Statement) {
         let relation = &mut self.model.relations[id];
-        relation.columns.retain(|existing| existing.name != column.colname);
+        relation
+            .columns
+            .retain(|existing| existing.name != column.colname);
         relation.columns.push(Column {
             name: column.colname.clone(),
             type_name: column.type_name.as_ref().map(type_name).unwrap_or_default(),
@@ -224,7 +262,7 @@ impl<'a> Folder<'_, 'a> {
         });
         if let Some(default) = column.raw_default.as_deref() {
             let expr = self.expr(default, statement);
-            self.column_mut(id, &column.colname).map(|c| c.default = Some(expr));
+            self.update_column(id, &column.colname, |c| c.default = Some(expr));
         }
         for constraint in &column.constraints {
             if let Some(NodeEnum::Constraint(constraint)) = &constraint.node {
@@ -233,8 +271,12 @@ impl<'a> Folder<'_, 'a> {
         }
     }
 
-    fn column_mut(&mut self, id: RelId, name: &str) -> Option<&mut Column<'a>> {
-        self.model.relations[id].columns.iter_mut().find(|column| column.name == name)
+    /// Changes a column if it exists (a statement naming a missing column changes nothing).
+    fn update_column(&mut self, id: RelId, name: &str, change: impl FnOnce(&mut Column<'a>)) {
+        let columns = &mut self.model.relations[id].columns;
+        if let Some(column) = columns.iter_mut().find(|column| column.name == name) {
+            change(column);
+        }
     }
 
     fn add_constraint(
@@ -247,23 +289,27 @@ impl<'a> Folder<'_, 'a> {
         let kind = match constraint.contype() {
             ConstrType::ConstrNotnull => {
                 if let Some(column) = column.or_else(|| first_key(&constraint.keys)) {
-                    self.column_mut(id, column).map(|c| c.not_null = true);
+                    self.update_column(id, column, |c| c.not_null = true);
                 }
                 return;
             }
             ConstrType::ConstrNull => {
-                column.map(|column| self.column_mut(id, column).map(|c| c.not_null = false));
+                if let Some(column) = column {
+                    self.update_column(id, column, |c| c.not_null = false);
+                }
                 return;
             }
             ConstrType::ConstrDefault => {
                 if let (Some(column), Some(default)) = (column, constraint.raw_expr.as_deref()) {
                     let expr = self.expr(default, statement);
-                    self.column_mut(id, column).map(|c| c.default = Some(expr));
+                    self.update_column(id, column, |c| c.default = Some(expr));
                 }
                 return;
             }
             ConstrType::ConstrIdentity => {
-                column.map(|column| self.column_mut(id, column).map(|c| c.not_null = true));
+                if let Some(column) = column {
+                    self.update_column(id, column, |c| c.not_null = true);
+                }
                 return;
             }
             ConstrType::ConstrPrimary => ConstraintKind::PrimaryKey,
@@ -278,10 +324,10 @@ impl<'a> Folder<'_, 'a> {
             _ => &constraint.keys,
         };
         let mut columns: Vec<String> = string_parts(keys).into_iter().map(str::to_owned).collect();
-        if columns.is_empty() {
-            if let Some(column) = column {
-                columns.push(column.to_owned());
-            }
+        if columns.is_empty()
+            && let Some(column) = column
+        {
+            columns.push(column.to_owned());
         }
         let table = self.model.relations[id].name.name.clone();
         let name = if constraint.conname.is_empty() {
@@ -289,19 +335,24 @@ impl<'a> Folder<'_, 'a> {
         } else {
             constraint.conname.clone()
         };
-        let anchor = self.anchor().with_span(self.clause_span(statement, constraint.location));
+        let anchor = self
+            .anchor()
+            .with_span(self.clause_span(statement, constraint.location));
         let foreign_key = (kind == ConstraintKind::ForeignKey).then(|| ForeignKey {
             references: constraint
                 .pktable
                 .as_ref()
                 .map(|range| self.rel_ref(range))
                 .unwrap_or(RelRef::Unknown(QualName::new("", ""))),
-            columns: string_parts(&constraint.pk_attrs).into_iter().map(str::to_owned).collect(),
+            columns: string_parts(&constraint.pk_attrs)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             on_delete: FkAction::from_code(&constraint.fk_del_action),
         });
         if kind == ConstraintKind::PrimaryKey {
             for column in &columns {
-                self.column_mut(id, column).map(|c| c.not_null = true);
+                self.update_column(id, column, |c| c.not_null = true);
             }
         }
         let backs_index = matches!(kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique);
@@ -312,7 +363,11 @@ impl<'a> Folder<'_, 'a> {
                 for index in &mut self.model.relations[id].indexes {
                     if index.name == name {
                         index.constraint = Some(name.clone());
-                        columns = index.keys.iter().filter_map(|key| key.column().map(str::to_owned)).collect();
+                        columns = index
+                            .keys
+                            .iter()
+                            .filter_map(|key| key.column().map(str::to_owned))
+                            .collect();
                     }
                 }
             } else {
@@ -320,7 +375,10 @@ impl<'a> Folder<'_, 'a> {
                     name: name.clone(),
                     method: "btree".to_owned(),
                     keys: columns.iter().cloned().map(IndexKey::Column).collect(),
-                    include: string_parts(&constraint.including).into_iter().map(str::to_owned).collect(),
+                    include: string_parts(&constraint.including)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
                     predicate: None,
                     unique: true,
                     nulls_not_distinct: constraint.nulls_not_distinct,
@@ -331,21 +389,30 @@ impl<'a> Folder<'_, 'a> {
                 self.model.add_index(id, index);
             }
         }
-        let check = constraint.raw_expr.as_deref().map(|expr| self.expr(expr, statement));
+        let check = constraint
+            .raw_expr
+            .as_deref()
+            .map(|expr| self.expr(expr, statement));
         self.model.relations[id].constraints.push(Constraint {
             name,
             kind,
             columns,
             foreign_key,
             nulls_not_distinct: constraint.nulls_not_distinct,
-            check: if kind == ConstraintKind::Check { check } else { None },
+            check: if kind == ConstraintKind::Check {
+                check
+            } else {
+                None
+            },
             anchor: Some(anchor),
         });
     }
 
     fn drop_constraint(&mut self, id: RelId, name: &str) {
         let relation = &mut self.model.relations[id];
-        relation.constraints.retain(|constraint| constraint.name != name);
+        relation
+            .constraints
+            .retain(|constraint| constraint.name != name);
         let backed: Vec<String> = relation
             .indexes
             .iter()
@@ -369,7 +436,10 @@ impl<'a> Folder<'_, 'a> {
         let indexes: Vec<String> = relation
             .indexes
             .iter()
-            .filter(|index| index.keys.iter().any(|key| key.column() == Some(name)) || index.include.iter().any(|c| c == name))
+            .filter(|index| {
+                index.keys.iter().any(|key| key.column() == Some(name))
+                    || index.include.iter().any(|c| c == name)
+            })
             .map(|index| index.name.clone())
             .collect();
         for constraint in constraints {
@@ -387,7 +457,10 @@ impl<'a> Folder<'_, 'a> {
                 *name = new.to_owned();
             }
         };
-        relation.columns.iter_mut().for_each(|column| rename(&mut column.name));
+        relation
+            .columns
+            .iter_mut()
+            .for_each(|column| rename(&mut column.name));
         for constraint in &mut relation.constraints {
             constraint.columns.iter_mut().for_each(rename);
         }
@@ -402,17 +475,23 @@ impl<'a> Folder<'_, 'a> {
         // Foreign keys elsewhere that name this column follow it.
         for relation in &mut self.model.relations {
             for constraint in &mut relation.constraints {
-                if let Some(fk) = &mut constraint.foreign_key {
-                    if fk.references == RelRef::Known(id) {
-                        fk.columns.iter_mut().for_each(rename);
-                    }
+                if let Some(fk) = &mut constraint.foreign_key
+                    && fk.references == RelRef::Known(id)
+                {
+                    fk.columns.iter_mut().for_each(rename);
                 }
             }
         }
     }
 
-    fn create_table_as(&mut self, create: &'a protobuf::CreateTableAsStmt, statement: &'a Statement) {
-        let Some(range) = create.into.as_ref().and_then(|into| into.rel.as_ref()) else { return };
+    fn create_table_as(
+        &mut self,
+        create: &'a protobuf::CreateTableAsStmt,
+        statement: &'a Statement,
+    ) {
+        let Some(range) = create.into.as_ref().and_then(|into| into.rel.as_ref()) else {
+            return;
+        };
         let kind = match create.objtype() {
             ObjectType::ObjectMatview => RelKind::MaterializedView,
             ObjectType::ObjectTable => RelKind::Table,
@@ -430,12 +509,20 @@ impl<'a> Folder<'_, 'a> {
         }
         let query = create.query.as_deref();
         let into = create.into.as_deref();
-        let aliases = into.map(|into| string_parts(&into.col_names)).unwrap_or_default();
-        let options = into.map(|into| def_options(&into.options)).unwrap_or_default();
+        let aliases = into
+            .map(|into| string_parts(&into.col_names))
+            .unwrap_or_default();
+        let options = into
+            .map(|into| def_options(&into.options))
+            .unwrap_or_default();
         let view = query.map(|query| self.view_def(query, &aliases, options, statement));
         let mut relation = Relation::new(name, kind, Some(self.anchor()));
         if let Some(view) = &view {
-            relation.columns = view.columns.iter().map(|name| self.plain_column(name)).collect();
+            relation.columns = view
+                .columns
+                .iter()
+                .map(|name| self.plain_column(name))
+                .collect();
         }
         if kind == RelKind::MaterializedView {
             relation.view = view;
@@ -444,18 +531,30 @@ impl<'a> Folder<'_, 'a> {
     }
 
     fn plain_column(&self, name: &str) -> Column<'a> {
-        Column { name: name.to_owned(), type_name: String::new(), not_null: false, default: None, created: self.anchor }
+        Column {
+            name: name.to_owned(),
+            type_name: String::new(),
+            not_null: false,
+            default: None,
+            created: self.anchor,
+        }
     }
 
     // ----- views -----
 
     fn create_view(&mut self, view: &'a protobuf::ViewStmt, statement: &'a Statement) {
         let Some(range) = &view.view else { return };
-        let Some(query) = view.query.as_deref() else { return };
+        let Some(query) = view.query.as_deref() else {
+            return;
+        };
         let name = self.create_name(range);
         let aliases = string_parts(&view.aliases);
         let definition = self.view_def(query, &aliases, def_options(&view.options), statement);
-        let columns: Vec<Column<'a>> = definition.columns.iter().map(|name| self.plain_column(name)).collect();
+        let columns: Vec<Column<'a>> = definition
+            .columns
+            .iter()
+            .map(|name| self.plain_column(name))
+            .collect();
         match self.model.relation_id(&name) {
             // CREATE OR REPLACE keeps the view's identity and privileges; its options are
             // replaced by the new WITH clause, as Postgres does.
@@ -484,12 +583,20 @@ impl<'a> Folder<'_, 'a> {
         options: std::collections::BTreeMap<String, String>,
         statement: &Statement,
     ) -> ViewDef<'a> {
-        let reads: Vec<RelRef> = ast::relations_read(query).into_iter().map(|range| self.rel_ref(range)).collect();
+        let reads: Vec<RelRef> = ast::relations_read(query)
+            .into_iter()
+            .map(|range| self.rel_ref(range))
+            .collect();
         let mut columns = self.output_columns(query, &reads);
         for (column, alias) in columns.iter_mut().zip(aliases) {
             *column = (*alias).to_owned();
         }
-        ViewDef { query: Some(self.expr(query, statement)), options, reads, columns }
+        ViewDef {
+            query: Some(self.expr(query, statement)),
+            options,
+            reads,
+            columns,
+        }
     }
 
     /// Output column names of a query; `*` expands to the columns of the relations read.
@@ -504,27 +611,39 @@ impl<'a> Folder<'_, 'a> {
         }
         let mut columns = Vec::new();
         for target in &select.target_list {
-            let Some(NodeEnum::ResTarget(target)) = &target.node else { continue };
+            let Some(NodeEnum::ResTarget(target)) = &target.node else {
+                continue;
+            };
             if !target.name.is_empty() {
                 columns.push(target.name.clone());
                 continue;
             }
             let value = target.val.as_deref().and_then(|value| value.node.as_ref());
             match value.map(ast::strip_casts) {
-                Some(NodeEnum::ColumnRef(column)) => match column.fields.last().and_then(|field| field.node.as_ref()) {
-                    Some(NodeEnum::String(name)) => columns.push(name.sval.clone()),
-                    Some(NodeEnum::AStar(_)) => {
-                        for reference in reads {
-                            if let RelRef::Known(id) = reference {
-                                columns.extend(self.model.relations[*id].columns.iter().map(|c| c.name.clone()));
+                Some(NodeEnum::ColumnRef(column)) => {
+                    match column.fields.last().and_then(|field| field.node.as_ref()) {
+                        Some(NodeEnum::String(name)) => columns.push(name.sval.clone()),
+                        Some(NodeEnum::AStar(_)) => {
+                            for reference in reads {
+                                if let RelRef::Known(id) = reference {
+                                    columns.extend(
+                                        self.model.relations[*id]
+                                            .columns
+                                            .iter()
+                                            .map(|c| c.name.clone()),
+                                    );
+                                }
                             }
                         }
+                        _ => columns.push("?column?".to_owned()),
                     }
-                    _ => columns.push("?column?".to_owned()),
-                },
-                Some(NodeEnum::FuncCall(call)) => {
-                    columns.push(ast::func_name(call).last().map_or("?column?", |name| name).to_owned())
                 }
+                Some(NodeEnum::FuncCall(call)) => columns.push(
+                    ast::func_name(call)
+                        .last()
+                        .map_or("?column?", |name| name)
+                        .to_owned(),
+                ),
                 _ => columns.push("?column?".to_owned()),
             }
         }
@@ -549,14 +668,19 @@ impl<'a> Folder<'_, 'a> {
             .collect();
         let relation = &self.model.relations[id];
         let name = if index.idxname.is_empty() {
-            let columns: Vec<String> =
-                keys.iter().map(|key| key.column().unwrap_or("expr").to_owned()).collect();
+            let columns: Vec<String> = keys
+                .iter()
+                .map(|key| key.column().unwrap_or("expr").to_owned())
+                .collect();
             make_object_name(&relation.name.name, &columns.join("_"), "idx")
         } else {
             index.idxname.clone()
         };
         let schema = relation.name.schema.clone();
-        if let Some(existing) = self.model.index_relation(&QualName::new(schema, name.clone())) {
+        if let Some(existing) = self
+            .model
+            .index_relation(&QualName::new(schema, name.clone()))
+        {
             if index.if_not_exists {
                 return;
             }
@@ -570,13 +694,20 @@ impl<'a> Folder<'_, 'a> {
                 _ => None,
             })
             .collect();
-        let method = if index.access_method.is_empty() { "btree".to_owned() } else { index.access_method.clone() };
+        let method = if index.access_method.is_empty() {
+            "btree".to_owned()
+        } else {
+            index.access_method.clone()
+        };
         let new_index = Index {
             name,
             method,
             keys,
             include,
-            predicate: index.where_clause.as_deref().map(|predicate| self.expr(predicate, statement)),
+            predicate: index
+                .where_clause
+                .as_deref()
+                .map(|predicate| self.expr(predicate, statement)),
             unique: index.unique,
             nulls_not_distinct: index.nulls_not_distinct,
             constraint: None,
@@ -595,10 +726,10 @@ impl<'a> Folder<'_, 'a> {
         };
         let found = match schema {
             Some(schema) => self.model.index_relation(&QualName::new(schema, name)),
-            None => self
-                .search_path
-                .iter()
-                .find_map(|schema| self.model.index_relation(&QualName::new(schema.clone(), name))),
+            None => self.search_path.iter().find_map(|schema| {
+                self.model
+                    .index_relation(&QualName::new(schema.clone(), name))
+            }),
         };
         found.map(|id| (id, name.to_owned()))
     }
@@ -617,12 +748,19 @@ impl<'a> Folder<'_, 'a> {
         };
         self.touch(id);
         for command in &alter.cmds {
-            let Some(NodeEnum::AlterTableCmd(command)) = &command.node else { continue };
+            let Some(NodeEnum::AlterTableCmd(command)) = &command.node else {
+                continue;
+            };
             self.alter_table_command(id, command, statement);
         }
     }
 
-    fn alter_table_command(&mut self, id: RelId, command: &'a protobuf::AlterTableCmd, statement: &'a Statement) {
+    fn alter_table_command(
+        &mut self,
+        id: RelId,
+        command: &'a protobuf::AlterTableCmd,
+        statement: &'a Statement,
+    ) {
         let def = command.def.as_deref().and_then(|def| def.node.as_ref());
         match command.subtype() {
             AlterTableType::AtAddColumn | AlterTableType::AtAddColumnToView => {
@@ -637,18 +775,21 @@ impl<'a> Folder<'_, 'a> {
             AlterTableType::AtAlterColumnType => {
                 if let Some(NodeEnum::ColumnDef(column)) = def {
                     let new_type = column.type_name.as_ref().map(type_name).unwrap_or_default();
-                    self.column_mut(id, &command.name).map(|c| c.type_name = new_type);
+                    self.update_column(id, &command.name, |c| c.type_name = new_type);
                 }
             }
             AlterTableType::AtColumnDefault => {
-                let default = command.def.as_deref().map(|node| self.expr(node, statement));
-                self.column_mut(id, &command.name).map(|c| c.default = default);
+                let default = command
+                    .def
+                    .as_deref()
+                    .map(|node| self.expr(node, statement));
+                self.update_column(id, &command.name, |c| c.default = default);
             }
             AlterTableType::AtSetNotNull => {
-                self.column_mut(id, &command.name).map(|c| c.not_null = true);
+                self.update_column(id, &command.name, |c| c.not_null = true);
             }
             AlterTableType::AtDropNotNull => {
-                self.column_mut(id, &command.name).map(|c| c.not_null = false);
+                self.update_column(id, &command.name, |c| c.not_null = false);
             }
             AlterTableType::AtAddConstraint => {
                 if let Some(NodeEnum::Constraint(constraint)) = def {
@@ -667,7 +808,9 @@ impl<'a> Folder<'_, 'a> {
             AlterTableType::AtSetRelOptions | AlterTableType::AtReplaceRelOptions => {
                 if let Some(NodeEnum::List(list)) = def {
                     let options = def_options(&list.items);
-                    let view = self.model.relations[id].view.get_or_insert_with(ViewDef::default);
+                    let view = self.model.relations[id]
+                        .view
+                        .get_or_insert_with(ViewDef::default);
                     if command.subtype() == AlterTableType::AtReplaceRelOptions {
                         view.options.clear();
                     }
@@ -675,24 +818,32 @@ impl<'a> Folder<'_, 'a> {
                 }
             }
             AlterTableType::AtResetRelOptions => {
-                if let (Some(NodeEnum::List(list)), Some(view)) = (def, self.model.relations[id].view.as_mut()) {
+                if let (Some(NodeEnum::List(list)), Some(view)) =
+                    (def, self.model.relations[id].view.as_mut())
+                {
                     for name in def_options(&list.items).keys() {
                         view.options.remove(name);
                     }
                 }
             }
             AlterTableType::AtAttachPartition => {
-                if let Some(NodeEnum::PartitionCmd(partition)) = def {
-                    if let Some(child) = partition.name.as_ref().and_then(|range| self.find_range(range)) {
-                        self.model.relations[child].partition_of = Some(RelRef::Known(id));
-                    }
+                if let Some(NodeEnum::PartitionCmd(partition)) = def
+                    && let Some(child) = partition
+                        .name
+                        .as_ref()
+                        .and_then(|range| self.find_range(range))
+                {
+                    self.model.relations[child].partition_of = Some(RelRef::Known(id));
                 }
             }
             AlterTableType::AtDetachPartition => {
-                if let Some(NodeEnum::PartitionCmd(partition)) = def {
-                    if let Some(child) = partition.name.as_ref().and_then(|range| self.find_range(range)) {
-                        self.model.relations[child].partition_of = None;
-                    }
+                if let Some(NodeEnum::PartitionCmd(partition)) = def
+                    && let Some(child) = partition
+                        .name
+                        .as_ref()
+                        .and_then(|range| self.find_range(range))
+                {
+                    self.model.relations[child].partition_of = None;
                 }
             }
             _ => {}
@@ -710,9 +861,19 @@ impl<'a> Folder<'_, 'a> {
             command: PolicyCommand::from_sql(&policy.cmd_name),
             permissive: policy.permissive,
             has_to_clause: !roles.is_empty(),
-            roles: if roles.is_empty() { vec!["public".to_owned()] } else { roles },
-            using: policy.qual.as_deref().map(|node| self.expr(node, statement)),
-            with_check: policy.with_check.as_deref().map(|node| self.expr(node, statement)),
+            roles: if roles.is_empty() {
+                vec!["public".to_owned()]
+            } else {
+                roles
+            },
+            using: policy
+                .qual
+                .as_deref()
+                .map(|node| self.expr(node, statement)),
+            with_check: policy
+                .with_check
+                .as_deref()
+                .map(|node| self.expr(node, statement)),
             created: self.anchor,
             changed: self.anchor,
         };
@@ -722,12 +883,25 @@ impl<'a> Folder<'_, 'a> {
     }
 
     fn alter_policy(&mut self, alter: &'a protobuf::AlterPolicyStmt, statement: &'a Statement) {
-        let Some(id) = alter.table.as_ref().and_then(|range| self.find_range(range)) else { return };
+        let Some(id) = alter
+            .table
+            .as_ref()
+            .and_then(|range| self.find_range(range))
+        else {
+            return;
+        };
         let using = alter.qual.as_deref().map(|node| self.expr(node, statement));
-        let with_check = alter.with_check.as_deref().map(|node| self.expr(node, statement));
+        let with_check = alter
+            .with_check
+            .as_deref()
+            .map(|node| self.expr(node, statement));
         let roles = role_names(&alter.roles);
         let anchor = self.anchor;
-        let Some(policy) = self.model.relations[id].policies.iter_mut().find(|p| p.name == alter.policy_name) else {
+        let Some(policy) = self.model.relations[id]
+            .policies
+            .iter_mut()
+            .find(|p| p.name == alter.policy_name)
+        else {
             return;
         };
         if !roles.is_empty() {
@@ -745,32 +919,57 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- functions -----
 
-    fn create_function(&mut self, create: &'a protobuf::CreateFunctionStmt, statement: &'a Statement) {
+    fn create_function(
+        &mut self,
+        create: &'a protobuf::CreateFunctionStmt,
+        statement: &'a Statement,
+    ) {
         let name = self.qualified(&string_parts(&create.funcname));
         let arg_types = function_arg_types(&create.parameters);
         let mut function = Function {
             name: name.clone(),
             arg_types,
-            kind: if create.is_procedure { FuncKind::Procedure } else { FuncKind::Function },
+            kind: if create.is_procedure {
+                FuncKind::Procedure
+            } else {
+                FuncKind::Function
+            },
             language: "sql".to_owned(),
-            returns: create.return_type.as_ref().map(type_name).unwrap_or_default(),
+            returns: create
+                .return_type
+                .as_ref()
+                .map(type_name)
+                .unwrap_or_default(),
             security_definer: false,
             config: Default::default(),
-            body: create.sql_body.as_deref().map(|body| FunctionBody::Parsed(self.expr(body, statement))),
+            body: create
+                .sql_body
+                .as_deref()
+                .map(|body| FunctionBody::Parsed(self.expr(body, statement))),
             execute: ["public".to_owned()].into(),
             created: self.anchor,
             changed: self.anchor,
             dropped: false,
         };
         for option in &create.options {
-            let Some(NodeEnum::DefElem(option)) = &option.node else { continue };
+            let Some(NodeEnum::DefElem(option)) = &option.node else {
+                continue;
+            };
             let value = option.arg.as_deref().and_then(|arg| arg.node.as_ref());
             match (option.defname.as_str(), value) {
-                ("language", Some(NodeEnum::String(language))) => function.language = language.sval.to_lowercase(),
-                ("security", Some(NodeEnum::Boolean(definer))) => function.security_definer = definer.boolval,
-                ("set", Some(NodeEnum::VariableSetStmt(set))) => apply_function_set(&mut function.config, set),
+                ("language", Some(NodeEnum::String(language))) => {
+                    function.language = language.sval.to_lowercase()
+                }
+                ("security", Some(NodeEnum::Boolean(definer))) => {
+                    function.security_definer = definer.boolval
+                }
+                ("set", Some(NodeEnum::VariableSetStmt(set))) => {
+                    apply_function_set(&mut function.config, set)
+                }
                 ("as", Some(NodeEnum::List(list))) => {
-                    if let Some(NodeEnum::String(body)) = list.items.first().and_then(|item| item.node.as_ref()) {
+                    if let Some(NodeEnum::String(body)) =
+                        list.items.first().and_then(|item| item.node.as_ref())
+                    {
                         function.body = Some(FunctionBody::Text(&body.sval));
                     }
                 }
@@ -805,7 +1004,11 @@ impl<'a> Folder<'_, 'a> {
             [name] => self
                 .search_path
                 .iter()
-                .flat_map(|schema| self.model.functions_named(&QualName::new(schema.clone(), *name)).to_vec())
+                .flat_map(|schema| {
+                    self.model
+                        .functions_named(&QualName::new(schema.clone(), *name))
+                        .to_vec()
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -820,7 +1023,10 @@ impl<'a> Folder<'_, 'a> {
                 _ => None,
             })
             .collect();
-        candidates.into_iter().filter(|id| self.model.functions[*id].arg_types == arg_types).collect()
+        candidates
+            .into_iter()
+            .filter(|id| self.model.functions[*id].arg_types == arg_types)
+            .collect()
     }
 
     fn alter_function(&mut self, alter: &'a protobuf::AlterFunctionStmt) {
@@ -830,10 +1036,19 @@ impl<'a> Folder<'_, 'a> {
             let function = &mut self.model.functions[id];
             function.changed = anchor;
             for action in &alter.actions {
-                let Some(NodeEnum::DefElem(action)) = &action.node else { continue };
-                match (action.defname.as_str(), action.arg.as_deref().and_then(|arg| arg.node.as_ref())) {
-                    ("security", Some(NodeEnum::Boolean(definer))) => function.security_definer = definer.boolval,
-                    ("set", Some(NodeEnum::VariableSetStmt(set))) => apply_function_set(&mut function.config, set),
+                let Some(NodeEnum::DefElem(action)) = &action.node else {
+                    continue;
+                };
+                match (
+                    action.defname.as_str(),
+                    action.arg.as_deref().and_then(|arg| arg.node.as_ref()),
+                ) {
+                    ("security", Some(NodeEnum::Boolean(definer))) => {
+                        function.security_definer = definer.boolval
+                    }
+                    ("set", Some(NodeEnum::VariableSetStmt(set))) => {
+                        apply_function_set(&mut function.config, set)
+                    }
                     _ => {}
                 }
             }
@@ -843,7 +1058,9 @@ impl<'a> Folder<'_, 'a> {
     // ----- triggers -----
 
     fn create_trigger(&mut self, trigger: &'a protobuf::CreateTrigStmt) {
-        let Some(range) = &trigger.relation else { return };
+        let Some(range) = &trigger.relation else {
+            return;
+        };
         let id = self.target_relation(range);
         let events = trigger.events;
         let new_trigger = Trigger {
@@ -873,14 +1090,20 @@ impl<'a> Folder<'_, 'a> {
             ..Default::default()
         };
         self.publication_objects(&mut publication, &create.pubobjects, true);
-        self.model.publications.insert(create.pubname.clone(), publication);
+        self.model
+            .publications
+            .insert(create.pubname.clone(), publication);
     }
 
     fn alter_publication(&mut self, alter: &'a protobuf::AlterPublicationStmt) {
-        let mut publication = self.model.publications.remove(&alter.pubname).unwrap_or_else(|| Publication {
-            name: alter.pubname.clone(),
-            ..Default::default()
-        });
+        let mut publication = self
+            .model
+            .publications
+            .remove(&alter.pubname)
+            .unwrap_or_else(|| Publication {
+                name: alter.pubname.clone(),
+                ..Default::default()
+            });
         match alter.action() {
             protobuf::AlterPublicationAction::ApAddObjects => {
                 self.publication_objects(&mut publication, &alter.pubobjects, true)
@@ -898,14 +1121,23 @@ impl<'a> Folder<'_, 'a> {
         if alter.for_all_tables {
             publication.all_tables = true;
         }
-        self.model.publications.insert(alter.pubname.clone(), publication);
+        self.model
+            .publications
+            .insert(alter.pubname.clone(), publication);
     }
 
-    fn publication_objects(&mut self, publication: &mut Publication, objects: &'a [Node], add: bool) {
+    fn publication_objects(
+        &mut self,
+        publication: &mut Publication,
+        objects: &'a [Node],
+        add: bool,
+    ) {
         use protobuf::PublicationObjSpecType as Kind;
         let mut previous = Kind::PublicationobjTable;
         for object in objects {
-            let Some(NodeEnum::PublicationObjSpec(spec)) = &object.node else { continue };
+            let Some(NodeEnum::PublicationObjSpec(spec)) = &object.node else {
+                continue;
+            };
             let mut kind = spec.pubobjtype();
             if kind == Kind::PublicationobjContinuation {
                 kind = previous;
@@ -913,24 +1145,37 @@ impl<'a> Folder<'_, 'a> {
             previous = kind;
             match kind {
                 Kind::PublicationobjTable => {
-                    let reference = match spec.pubtable.as_ref().and_then(|table| table.relation.as_ref()) {
+                    let reference = match spec
+                        .pubtable
+                        .as_ref()
+                        .and_then(|table| table.relation.as_ref())
+                    {
                         Some(range) => self.rel_ref(range),
-                        None if !spec.name.is_empty() => {
-                            match self.find_relation("", &spec.name) {
-                                Some(id) => RelRef::Known(id),
-                                None => RelRef::Unknown(QualName::new(self.creation_schema(), spec.name.clone())),
-                            }
-                        }
+                        None if !spec.name.is_empty() => match self.find_relation("", &spec.name) {
+                            Some(id) => RelRef::Known(id),
+                            None => RelRef::Unknown(QualName::new(
+                                self.creation_schema(),
+                                spec.name.clone(),
+                            )),
+                        },
                         None => continue,
                     };
-                    publication.tables.retain(|(existing, _)| *existing != reference);
+                    publication
+                        .tables
+                        .retain(|(existing, _)| *existing != reference);
                     if add {
                         publication.tables.push((reference, self.anchor));
                     }
                 }
                 Kind::PublicationobjTablesInSchema | Kind::PublicationobjTablesInCurSchema => {
-                    let schema = if spec.name.is_empty() { self.creation_schema() } else { spec.name.clone() };
-                    publication.schemas.retain(|(existing, _)| *existing != schema);
+                    let schema = if spec.name.is_empty() {
+                        self.creation_schema()
+                    } else {
+                        spec.name.clone()
+                    };
+                    publication
+                        .schemas
+                        .retain(|(existing, _)| *existing != schema);
                     if add {
                         publication.schemas.push((schema, self.anchor));
                     }
@@ -956,19 +1201,27 @@ impl<'a> Folder<'_, 'a> {
         let grantees = role_names(&grant.grantees);
         let all_in_schema = grant.targtype() == GrantTargetType::AclTargetAllInSchema;
         match grant.objtype() {
-            ObjectType::ObjectFunction | ObjectType::ObjectProcedure | ObjectType::ObjectRoutine => {
+            ObjectType::ObjectFunction
+            | ObjectType::ObjectProcedure
+            | ObjectType::ObjectRoutine => {
                 if !(all || privileges.iter().any(|p| p == "execute")) {
                     return;
                 }
                 let ids: Vec<FuncId> = if all_in_schema {
                     let schemas = string_parts(&grant.objects);
-                    self.model.live_functions().filter(|(_, f)| schemas.contains(&f.name.schema.as_str())).map(|(id, _)| id).collect()
+                    self.model
+                        .live_functions()
+                        .filter(|(_, f)| schemas.contains(&f.name.schema.as_str()))
+                        .map(|(id, _)| id)
+                        .collect()
                 } else {
                     grant
                         .objects
                         .iter()
                         .filter_map(|object| match &object.node {
-                            Some(NodeEnum::ObjectWithArgs(object)) => Some(self.find_functions(object)),
+                            Some(NodeEnum::ObjectWithArgs(object)) => {
+                                Some(self.find_functions(object))
+                            }
                             _ => None,
                         })
                         .flatten()
@@ -988,7 +1241,11 @@ impl<'a> Folder<'_, 'a> {
             ObjectType::ObjectTable => {
                 let ids: Vec<RelId> = if all_in_schema {
                     let schemas = string_parts(&grant.objects);
-                    self.model.live_relations().filter(|(_, r)| schemas.contains(&r.name.schema.as_str())).map(|(id, _)| id).collect()
+                    self.model
+                        .live_relations()
+                        .filter(|(_, r)| schemas.contains(&r.name.schema.as_str()))
+                        .map(|(id, _)| id)
+                        .collect()
                 } else {
                     grant
                         .objects
@@ -1000,7 +1257,17 @@ impl<'a> Folder<'_, 'a> {
                         .collect()
                 };
                 let privileges: Vec<String> = if all {
-                    ["select", "insert", "update", "delete", "truncate", "references", "trigger"].map(str::to_owned).to_vec()
+                    [
+                        "select",
+                        "insert",
+                        "update",
+                        "delete",
+                        "truncate",
+                        "references",
+                        "trigger",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec()
                 } else {
                     privileges
                 };
@@ -1035,7 +1302,9 @@ impl<'a> Folder<'_, 'a> {
                 | ObjectType::ObjectView
                 | ObjectType::ObjectMatview
                 | ObjectType::ObjectForeignTable => {
-                    let Some(NodeEnum::List(list)) = &object.node else { continue };
+                    let Some(NodeEnum::List(list)) = &object.node else {
+                        continue;
+                    };
                     let parts = string_parts(&list.items);
                     let (schema, name) = match parts.as_slice() {
                         [.., schema, name] => (*schema, *name),
@@ -1047,22 +1316,30 @@ impl<'a> Folder<'_, 'a> {
                     }
                 }
                 ObjectType::ObjectIndex => {
-                    let Some(NodeEnum::List(list)) = &object.node else { continue };
+                    let Some(NodeEnum::List(list)) = &object.node else {
+                        continue;
+                    };
                     if let Some((id, name)) = self.find_index(&string_parts(&list.items)) {
                         self.model.remove_index(id, &name);
                         self.touch(id);
                     }
                 }
                 ObjectType::ObjectPolicy | ObjectType::ObjectTrigger => {
-                    let Some(NodeEnum::List(list)) = &object.node else { continue };
+                    let Some(NodeEnum::List(list)) = &object.node else {
+                        continue;
+                    };
                     let parts = string_parts(&list.items);
-                    let Some((name, table)) = parts.split_last() else { continue };
+                    let Some((name, table)) = parts.split_last() else {
+                        continue;
+                    };
                     let (schema, table) = match table {
                         [.., schema, table] => (*schema, *table),
                         [table] => ("", *table),
                         [] => continue,
                     };
-                    let Some(id) = self.find_relation(schema, table) else { continue };
+                    let Some(id) = self.find_relation(schema, table) else {
+                        continue;
+                    };
                     let relation = &mut self.model.relations[id];
                     if drop.remove_type() == ObjectType::ObjectPolicy {
                         relation.policies.retain(|policy| policy.name != *name);
@@ -1075,17 +1352,23 @@ impl<'a> Folder<'_, 'a> {
                 | ObjectType::ObjectProcedure
                 | ObjectType::ObjectRoutine
                 | ObjectType::ObjectAggregate => {
-                    let Some(NodeEnum::ObjectWithArgs(function)) = &object.node else { continue };
+                    let Some(NodeEnum::ObjectWithArgs(function)) = &object.node else {
+                        continue;
+                    };
                     for id in self.find_functions(function) {
                         self.model.drop_function(id);
                     }
                 }
                 ObjectType::ObjectSchema => {
-                    let Some(NodeEnum::String(schema)) = &object.node else { continue };
+                    let Some(NodeEnum::String(schema)) = &object.node else {
+                        continue;
+                    };
                     self.drop_schema(&schema.sval);
                 }
                 ObjectType::ObjectPublication => {
-                    let Some(NodeEnum::String(name)) = &object.node else { continue };
+                    let Some(NodeEnum::String(name)) = &object.node else {
+                        continue;
+                    };
                     self.model.publications.remove(&name.sval);
                 }
                 _ => {}
@@ -1109,12 +1392,18 @@ impl<'a> Folder<'_, 'a> {
                 if relation.dropped {
                     continue;
                 }
-                let reads_it = relation.view.as_ref().is_some_and(|view| view.reads.contains(&RelRef::Known(id)));
+                let reads_it = relation
+                    .view
+                    .as_ref()
+                    .is_some_and(|view| view.reads.contains(&RelRef::Known(id)));
                 if reads_it {
                     pending.push(other);
                 }
                 relation.constraints.retain(|constraint| {
-                    constraint.foreign_key.as_ref().is_none_or(|fk| fk.references != RelRef::Known(id))
+                    constraint
+                        .foreign_key
+                        .as_ref()
+                        .is_none_or(|fk| fk.references != RelRef::Known(id))
                 });
             }
         }
@@ -1122,13 +1411,21 @@ impl<'a> Folder<'_, 'a> {
 
     fn drop_schema(&mut self, schema: &str) {
         self.model.schemas.remove(schema);
-        let relations: Vec<RelId> =
-            self.model.live_relations().filter(|(_, r)| r.name.schema == schema).map(|(id, _)| id).collect();
+        let relations: Vec<RelId> = self
+            .model
+            .live_relations()
+            .filter(|(_, r)| r.name.schema == schema)
+            .map(|(id, _)| id)
+            .collect();
         for id in relations {
             self.drop_relation_cascading(id, true);
         }
-        let functions: Vec<FuncId> =
-            self.model.live_functions().filter(|(_, f)| f.name.schema == schema).map(|(id, _)| id).collect();
+        let functions: Vec<FuncId> = self
+            .model
+            .live_functions()
+            .filter(|(_, f)| f.name.schema == schema)
+            .map(|(id, _)| id)
+            .collect();
         for id in functions {
             self.model.drop_function(id);
         }
@@ -1136,9 +1433,15 @@ impl<'a> Folder<'_, 'a> {
 
     fn rename(&mut self, rename: &'a protobuf::RenameStmt) {
         let new = rename.newname.clone();
-        let relation = rename.relation.as_ref().and_then(|range| self.find_range(range));
+        let relation = rename
+            .relation
+            .as_ref()
+            .and_then(|range| self.find_range(range));
         match rename.rename_type() {
-            ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview | ObjectType::ObjectForeignTable => {
+            ObjectType::ObjectTable
+            | ObjectType::ObjectView
+            | ObjectType::ObjectMatview
+            | ObjectType::ObjectForeignTable => {
                 if let Some(id) = relation {
                     let schema = self.model.relations[id].name.schema.clone();
                     self.model.rename_relation(id, QualName::new(schema, new));
@@ -1184,18 +1487,31 @@ impl<'a> Folder<'_, 'a> {
                 if let Some(id) = relation {
                     let relation = &mut self.model.relations[id];
                     if rename.rename_type() == ObjectType::ObjectPolicy {
-                        relation.policies.iter_mut().filter(|p| p.name == rename.subname).for_each(|p| p.name = new.clone());
+                        relation
+                            .policies
+                            .iter_mut()
+                            .filter(|p| p.name == rename.subname)
+                            .for_each(|p| p.name = new.clone());
                     } else {
-                        relation.triggers.iter_mut().filter(|t| t.name == rename.subname).for_each(|t| t.name = new.clone());
+                        relation
+                            .triggers
+                            .iter_mut()
+                            .filter(|t| t.name == rename.subname)
+                            .for_each(|t| t.name = new.clone());
                     }
                     self.touch(id);
                 }
             }
-            ObjectType::ObjectFunction | ObjectType::ObjectProcedure | ObjectType::ObjectRoutine => {
-                if let Some(NodeEnum::ObjectWithArgs(object)) = rename.object.as_deref().and_then(|o| o.node.as_ref()) {
+            ObjectType::ObjectFunction
+            | ObjectType::ObjectProcedure
+            | ObjectType::ObjectRoutine => {
+                if let Some(NodeEnum::ObjectWithArgs(object)) =
+                    rename.object.as_deref().and_then(|o| o.node.as_ref())
+                {
                     for id in self.find_functions(object) {
                         let schema = self.model.functions[id].name.schema.clone();
-                        self.model.rename_function(id, QualName::new(schema, new.clone()));
+                        self.model
+                            .rename_function(id, QualName::new(schema, new.clone()));
                         self.model.functions[id].changed = self.anchor;
                     }
                 }
@@ -1209,14 +1525,22 @@ impl<'a> Folder<'_, 'a> {
         if let Some(anchor) = self.model.schemas.remove(old) {
             self.model.schemas.insert(new.to_owned(), anchor);
         }
-        let relations: Vec<RelId> =
-            self.model.live_relations().filter(|(_, r)| r.name.schema == old).map(|(id, _)| id).collect();
+        let relations: Vec<RelId> = self
+            .model
+            .live_relations()
+            .filter(|(_, r)| r.name.schema == old)
+            .map(|(id, _)| id)
+            .collect();
         for id in relations {
             let name = self.model.relations[id].name.name.clone();
             self.model.rename_relation(id, QualName::new(new, name));
         }
-        let functions: Vec<FuncId> =
-            self.model.live_functions().filter(|(_, f)| f.name.schema == old).map(|(id, _)| id).collect();
+        let functions: Vec<FuncId> = self
+            .model
+            .live_functions()
+            .filter(|(_, f)| f.name.schema == old)
+            .map(|(id, _)| id)
+            .collect();
         for id in functions {
             let name = self.model.functions[id].name.name.clone();
             self.model.rename_function(id, QualName::new(new, name));
@@ -1226,18 +1550,30 @@ impl<'a> Folder<'_, 'a> {
     fn set_schema(&mut self, alter: &'a protobuf::AlterObjectSchemaStmt) {
         let schema = alter.newschema.clone();
         match alter.object_type() {
-            ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview | ObjectType::ObjectForeignTable => {
-                if let Some(id) = alter.relation.as_ref().and_then(|range| self.find_range(range)) {
+            ObjectType::ObjectTable
+            | ObjectType::ObjectView
+            | ObjectType::ObjectMatview
+            | ObjectType::ObjectForeignTable => {
+                if let Some(id) = alter
+                    .relation
+                    .as_ref()
+                    .and_then(|range| self.find_range(range))
+                {
                     let name = self.model.relations[id].name.name.clone();
                     self.model.rename_relation(id, QualName::new(schema, name));
                     self.touch(id);
                 }
             }
-            ObjectType::ObjectFunction | ObjectType::ObjectProcedure | ObjectType::ObjectRoutine => {
-                if let Some(NodeEnum::ObjectWithArgs(object)) = alter.object.as_deref().and_then(|o| o.node.as_ref()) {
+            ObjectType::ObjectFunction
+            | ObjectType::ObjectProcedure
+            | ObjectType::ObjectRoutine => {
+                if let Some(NodeEnum::ObjectWithArgs(object)) =
+                    alter.object.as_deref().and_then(|o| o.node.as_ref())
+                {
                     for id in self.find_functions(object) {
                         let name = self.model.functions[id].name.name.clone();
-                        self.model.rename_function(id, QualName::new(schema.clone(), name));
+                        self.model
+                            .rename_function(id, QualName::new(schema.clone(), name));
                         self.model.functions[id].changed = self.anchor;
                     }
                 }
@@ -1250,7 +1586,10 @@ impl<'a> Folder<'_, 'a> {
 
     fn create_schema(&mut self, create: &'a protobuf::CreateSchemaStmt, statement: &'a Statement) {
         if !create.schemaname.is_empty() {
-            self.model.schemas.entry(create.schemaname.clone()).or_insert(self.anchor);
+            self.model
+                .schemas
+                .entry(create.schemaname.clone())
+                .or_insert(self.anchor);
         }
         // Elements of CREATE SCHEMA ... CREATE TABLE ... are created in that schema.
         if !create.schema_elts.is_empty() {
@@ -1271,7 +1610,9 @@ impl<'a> Folder<'_, 'a> {
         use protobuf::VariableSetKind as Kind;
         match set.kind() {
             Kind::VarSetValue => self.search_path = search_path_values(set),
-            Kind::VarSetDefault | Kind::VarReset | Kind::VarResetAll => self.search_path = vec!["public".to_owned()],
+            Kind::VarSetDefault | Kind::VarReset | Kind::VarResetAll => {
+                self.search_path = vec!["public".to_owned()]
+            }
             _ => {}
         }
     }
@@ -1279,16 +1620,22 @@ impl<'a> Folder<'_, 'a> {
     /// `select set_config('search_path', 'a, b', false)`, as pg_dump writes it.
     fn select(&mut self, select: &protobuf::SelectStmt) {
         for target in &select.target_list {
-            let Some(NodeEnum::ResTarget(target)) = &target.node else { continue };
-            let Some(NodeEnum::FuncCall(call)) = target.val.as_deref().and_then(|v| v.node.as_ref()) else { continue };
+            let Some(NodeEnum::ResTarget(target)) = &target.node else {
+                continue;
+            };
+            let Some(NodeEnum::FuncCall(call)) =
+                target.val.as_deref().and_then(|v| v.node.as_ref())
+            else {
+                continue;
+            };
             if ast::func_name(call).last() != Some(&"set_config") {
                 continue;
             }
             let strings: Vec<&str> = call.args.iter().filter_map(string_constant).collect();
-            if let [setting, value, ..] = strings.as_slice() {
-                if *setting == "search_path" {
-                    self.search_path = parse_search_path(value);
-                }
+            if let [setting, value, ..] = strings.as_slice()
+                && *setting == "search_path"
+            {
+                self.search_path = parse_search_path(value);
             }
         }
     }
@@ -1313,10 +1660,16 @@ fn search_path_values(set: &protobuf::VariableSetStmt) -> Vec<String> {
     let values: Vec<String> = set
         .args
         .iter()
-        .filter_map(|arg| string_constant(arg).map(str::to_owned).or_else(|| match &arg.node {
-            Some(NodeEnum::ColumnRef(column)) => string_parts(&column.fields).first().map(|s| (*s).to_owned()),
-            _ => None,
-        }))
+        .filter_map(|arg| {
+            string_constant(arg)
+                .map(str::to_owned)
+                .or_else(|| match &arg.node {
+                    Some(NodeEnum::ColumnRef(column)) => string_parts(&column.fields)
+                        .first()
+                        .map(|s| (*s).to_owned()),
+                    _ => None,
+                })
+        })
         .flat_map(|value| parse_search_path(&value))
         .collect();
     values
@@ -1328,24 +1681,35 @@ fn parse_search_path(value: &str) -> Vec<String> {
         .split(',')
         .map(|part| {
             let part = part.trim();
-            part.strip_prefix('"').and_then(|p| p.strip_suffix('"')).map_or_else(|| part.to_lowercase(), str::to_owned)
+            part.strip_prefix('"')
+                .and_then(|p| p.strip_suffix('"'))
+                .map_or_else(|| part.to_lowercase(), str::to_owned)
         })
         .filter(|schema| !schema.is_empty() && schema != "$user")
         .collect()
 }
 
 /// Records `SET search_path = ...` (or `RESET`) in a function's configuration.
-fn apply_function_set(config: &mut std::collections::BTreeMap<String, String>, set: &protobuf::VariableSetStmt) {
+fn apply_function_set(
+    config: &mut std::collections::BTreeMap<String, String>,
+    set: &protobuf::VariableSetStmt,
+) {
     use protobuf::VariableSetKind as Kind;
     match set.kind() {
         Kind::VarSetValue => {
             let value: Vec<String> = set
                 .args
                 .iter()
-                .filter_map(|arg| string_constant(arg).map(str::to_owned).or_else(|| match &arg.node {
-                    Some(NodeEnum::ColumnRef(column)) => string_parts(&column.fields).first().map(|s| (*s).to_owned()),
-                    _ => None,
-                }))
+                .filter_map(|arg| {
+                    string_constant(arg)
+                        .map(str::to_owned)
+                        .or_else(|| match &arg.node {
+                            Some(NodeEnum::ColumnRef(column)) => string_parts(&column.fields)
+                                .first()
+                                .map(|s| (*s).to_owned()),
+                            _ => None,
+                        })
+                })
                 .collect();
             config.insert(set.name.clone(), value.join(", "));
         }
@@ -1388,7 +1752,9 @@ pub fn role_names(roles: &[Node]) -> Vec<String> {
         .filter_map(|role| match &role.node {
             Some(NodeEnum::RoleSpec(role)) => Some(match role.roletype() {
                 RoleSpecType::RolespecPublic => "public".to_owned(),
-                RoleSpecType::RolespecCurrentUser | RoleSpecType::RolespecCurrentRole => "current_user".to_owned(),
+                RoleSpecType::RolespecCurrentUser | RoleSpecType::RolespecCurrentRole => {
+                    "current_user".to_owned()
+                }
                 RoleSpecType::RolespecSessionUser => "session_user".to_owned(),
                 _ => role.rolename.clone(),
             }),
@@ -1421,8 +1787,12 @@ fn default_constraint_name(table: &str, columns: &[String], kind: ConstraintKind
         ConstraintKind::PrimaryKey => make_object_name(table, "", "pkey"),
         ConstraintKind::Unique => make_object_name(table, &columns.join("_"), "key"),
         ConstraintKind::ForeignKey => make_object_name(table, &columns.join("_"), "fkey"),
-        ConstraintKind::Check => make_object_name(table, columns.first().map_or("", String::as_str), "check"),
-        ConstraintKind::Exclusion => make_object_name(table, columns.first().map_or("", String::as_str), "excl"),
+        ConstraintKind::Check => {
+            make_object_name(table, columns.first().map_or("", String::as_str), "check")
+        }
+        ConstraintKind::Exclusion => {
+            make_object_name(table, columns.first().map_or("", String::as_str), "excl")
+        }
     }
 }
 
@@ -1488,7 +1858,13 @@ mod tests {
         sources
             .iter()
             .enumerate()
-            .map(|(i, text)| parse_file(SourceFile::from_bytes(i as u32, format!("{i}.sql"), text.as_bytes())))
+            .map(|(i, text)| {
+                parse_file(SourceFile::from_bytes(
+                    i as u32,
+                    format!("{i}.sql"),
+                    text.as_bytes(),
+                ))
+            })
             .collect()
     }
 
@@ -1505,12 +1881,20 @@ mod tests {
         assert!(clients.rls_enabled);
         let names: Vec<_> = clients.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["id", "organization_id", "deleted_at"]);
-        let fk = clients.constraints.iter().find(|c| c.kind == ConstraintKind::ForeignKey).unwrap();
+        let fk = clients
+            .constraints
+            .iter()
+            .find(|c| c.kind == ConstraintKind::ForeignKey)
+            .unwrap();
         assert_eq!(fk.columns, ["organization_id"]);
         assert_eq!(fk.name, "customers_org_id_fkey");
         assert_eq!(clients.created.unwrap().file, 0);
         assert_eq!(clients.changed.unwrap().file, 2);
-        assert!(model.relation(&QualName::new("public", "customers")).is_none());
+        assert!(
+            model
+                .relation(&QualName::new("public", "customers"))
+                .is_none()
+        );
         assert!(model.relation(&QualName::new("public", "gone")).is_none());
     }
 
@@ -1521,7 +1905,9 @@ mod tests {
             "create table t (id int);",
         ]);
         let model = build_model(&files);
-        let chat = model.relation(&QualName::new("app", "ChatMessage")).unwrap();
+        let chat = model
+            .relation(&QualName::new("app", "ChatMessage"))
+            .unwrap();
         assert_eq!(chat.indexes[0].name, "ChatMessage_id_idx");
         // The search path does not leak into the next file.
         assert!(model.relation(&QualName::new("public", "t")).is_some());
@@ -1554,7 +1940,10 @@ mod tests {
         let function = &model.functions[0];
         assert_eq!(function.signature(), "public.f(int4)");
         assert!(function.security_definer);
-        assert_eq!(function.config.get("search_path").map(String::as_str), Some(""));
+        assert_eq!(
+            function.config.get("search_path").map(String::as_str),
+            Some("")
+        );
         assert!(function.execute.is_empty());
     }
 
@@ -1565,10 +1954,15 @@ mod tests {
             "alter table \"ChatRoom\" rename to \"Room\"; alter view chat_rooms set (security_invoker = on);",
         ]);
         let model = build_model(&files);
-        let view = model.relation(&QualName::new("public", "chat_rooms")).unwrap();
+        let view = model
+            .relation(&QualName::new("public", "chat_rooms"))
+            .unwrap();
         let definition = view.view.as_ref().unwrap();
         assert!(definition.security_invoker());
-        assert_eq!(model.rel_name(&definition.reads[0]), &QualName::new("public", "Room"));
+        assert_eq!(
+            model.rel_name(&definition.reads[0]),
+            &QualName::new("public", "Room")
+        );
         assert_eq!(definition.columns, ["id", "room_name"]);
     }
 

@@ -246,7 +246,10 @@ impl Index<'_> {
     /// Whether `columns` are the leading key columns of this index, in order.
     pub fn starts_with_columns(&self, columns: &[String]) -> bool {
         columns.len() <= self.keys.len()
-            && columns.iter().zip(&self.keys).all(|(column, key)| key.column() == Some(column.as_str()))
+            && columns
+                .iter()
+                .zip(&self.keys)
+                .all(|(column, key)| key.column() == Some(column.as_str()))
     }
 }
 
@@ -325,13 +328,18 @@ pub struct ViewDef<'a> {
 impl ViewDef<'_> {
     /// `security_invoker` set to a true value (`true`, `on`, `1`, `yes`).
     pub fn security_invoker(&self) -> bool {
-        self.options.get("security_invoker").is_some_and(|value| is_true_option(value))
+        self.options
+            .get("security_invoker")
+            .is_some_and(|value| is_true_option(value))
     }
 }
 
 /// Postgres accepts these spellings for a true boolean option.
 pub fn is_true_option(value: &str) -> bool {
-    matches!(value.to_ascii_lowercase().as_str(), "true" | "on" | "1" | "yes" | "t" | "y")
+    matches!(
+        value.to_ascii_lowercase().as_str(),
+        "true" | "on" | "1" | "yes" | "t" | "y"
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -419,12 +427,18 @@ impl<'a> Model<'a> {
 
     /// Relations that exist at the end (not dropped), in creation order.
     pub fn live_relations(&self) -> impl Iterator<Item = (RelId, &Relation<'a>)> {
-        self.relations.iter().enumerate().filter(|(_, relation)| !relation.dropped)
+        self.relations
+            .iter()
+            .enumerate()
+            .filter(|(_, relation)| !relation.dropped)
     }
 
     /// Functions that exist at the end, in creation order.
     pub fn live_functions(&self) -> impl Iterator<Item = (FuncId, &Function<'a>)> {
-        self.functions.iter().enumerate().filter(|(_, function)| !function.dropped)
+        self.functions
+            .iter()
+            .enumerate()
+            .filter(|(_, function)| !function.dropped)
     }
 
     pub fn functions_named(&self, name: &QualName) -> &[FuncId] {
@@ -458,10 +472,16 @@ impl<'a> Model<'a> {
         self.relation_names.insert(new_name.clone(), id);
         // Indexes move with their table to its schema.
         if old.schema != new_name.schema {
-            let names: Vec<String> = self.relations[id].indexes.iter().map(|index| index.name.clone()).collect();
+            let names: Vec<String> = self.relations[id]
+                .indexes
+                .iter()
+                .map(|index| index.name.clone())
+                .collect();
             for name in names {
-                self.index_names.remove(&QualName::new(old.schema.clone(), name.clone()));
-                self.index_names.insert(QualName::new(new_name.schema.clone(), name), id);
+                self.index_names
+                    .remove(&QualName::new(old.schema.clone(), name.clone()));
+                self.index_names
+                    .insert(QualName::new(new_name.schema.clone(), name), id);
             }
         }
     }
@@ -471,25 +491,32 @@ impl<'a> Model<'a> {
         relation.dropped = true;
         let name = relation.name.clone();
         let schema = name.schema.clone();
-        let index_names: Vec<String> = relation.indexes.iter().map(|index| index.name.clone()).collect();
+        let index_names: Vec<String> = relation
+            .indexes
+            .iter()
+            .map(|index| index.name.clone())
+            .collect();
         if self.relation_names.get(&name) == Some(&id) {
             self.relation_names.remove(&name);
         }
         for index in index_names {
-            self.index_names.remove(&QualName::new(schema.clone(), index));
+            self.index_names
+                .remove(&QualName::new(schema.clone(), index));
         }
     }
 
     pub fn add_index(&mut self, id: RelId, index: Index<'a>) {
         let schema = self.relations[id].name.schema.clone();
-        self.index_names.insert(QualName::new(schema, index.name.clone()), id);
+        self.index_names
+            .insert(QualName::new(schema, index.name.clone()), id);
         self.relations[id].indexes.push(index);
     }
 
     /// Removes an index by name from its relation; returns whether it existed.
     pub fn remove_index(&mut self, id: RelId, name: &str) -> bool {
         let schema = self.relations[id].name.schema.clone();
-        self.index_names.remove(&QualName::new(schema, name.to_owned()));
+        self.index_names
+            .remove(&QualName::new(schema, name.to_owned()));
         let indexes = &mut self.relations[id].indexes;
         let before = indexes.len();
         indexes.retain(|index| index.name != name);
@@ -498,8 +525,10 @@ impl<'a> Model<'a> {
 
     pub fn rename_index(&mut self, id: RelId, old: &str, new: &str) {
         let schema = self.relations[id].name.schema.clone();
-        self.index_names.remove(&QualName::new(schema.clone(), old.to_owned()));
-        self.index_names.insert(QualName::new(schema, new.to_owned()), id);
+        self.index_names
+            .remove(&QualName::new(schema.clone(), old.to_owned()));
+        self.index_names
+            .insert(QualName::new(schema, new.to_owned()), id);
         for index in &mut self.relations[id].indexes {
             if index.name == old {
                 index.name = new.to_owned();
@@ -509,7 +538,10 @@ impl<'a> Model<'a> {
 
     pub fn add_function(&mut self, function: Function<'a>) -> FuncId {
         let id = self.functions.len();
-        self.function_names.entry(function.name.clone()).or_default().push(id);
+        self.function_names
+            .entry(function.name.clone())
+            .or_default()
+            .push(id);
         self.functions.push(function);
         id
     }

@@ -18,7 +18,10 @@ pub struct QualName {
 
 impl QualName {
     pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
-        QualName { schema: schema.into(), name: name.into() }
+        QualName {
+            schema: schema.into(),
+            name: name.into(),
+        }
     }
 
     /// Whether this is `schema.name` (compared exactly).
@@ -45,7 +48,12 @@ impl serde::Serialize for QualName {
 
 impl fmt::Display for QualName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+        write!(
+            f,
+            "{}.{}",
+            quote_ident(&self.schema),
+            quote_ident(&self.name)
+        )
     }
 }
 
@@ -89,8 +97,14 @@ pub fn split_qualified(text: &str) -> Vec<String> {
 pub fn quote_ident(name: &str) -> Cow<'_, str> {
     let plain = !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain { Cow::Borrowed(name) } else { Cow::Owned(format!("\"{}\"", name.replace('"', "\"\""))) }
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(format!("\"{}\"", name.replace('"', "\"\"")))
+    }
 }
 
 /// Whether a name is lower snake_case (needs no quoting).
@@ -153,8 +167,14 @@ mod tests {
 
     #[test]
     fn quoting_and_display() {
-        assert_eq!(QualName::new("public", "customers").to_string(), "public.customers");
-        assert_eq!(QualName::new("public", "ChatMessage").to_string(), "public.\"ChatMessage\"");
+        assert_eq!(
+            QualName::new("public", "customers").to_string(),
+            "public.customers"
+        );
+        assert_eq!(
+            QualName::new("public", "ChatMessage").to_string(),
+            "public.\"ChatMessage\""
+        );
         assert_eq!(quote_ident("policy name"), "\"policy name\"");
         assert!(is_snake_case("chat_messages"));
         assert!(!is_snake_case("ChatMessage"));
@@ -162,7 +182,13 @@ mod tests {
 
     #[test]
     fn split_qualified_folds_unquoted_parts() {
-        assert_eq!(split_qualified("Public.\"Chat\"\"X\""), ["public", "Chat\"X"]);
-        assert_eq!(QualName::parse("Get_Tenant", "public"), QualName::new("public", "get_tenant"));
+        assert_eq!(
+            split_qualified("Public.\"Chat\"\"X\""),
+            ["public", "Chat\"X"]
+        );
+        assert_eq!(
+            QualName::parse("Get_Tenant", "public"),
+            QualName::new("public", "get_tenant")
+        );
     }
 }

@@ -42,15 +42,27 @@ impl Rule for ParseError {
 
     fn check_file(&self, file: &ParsedFile, _config: &Config, out: &mut Vec<Diagnostic>) {
         for (offset, message) in &file.source.read_problems {
-            let end = file.source.text[*offset..].chars().next().map_or(*offset, |c| offset + c.len_utf8());
-            out.push(Diagnostic::at(Self::META.name, file.id(), Span::new(*offset, end), message.clone()));
+            let end = file.source.text[*offset..]
+                .chars()
+                .next()
+                .map_or(*offset, |c| offset + c.len_utf8());
+            out.push(Diagnostic::at(
+                Self::META.name,
+                file.id(),
+                Span::new(*offset, end),
+                message.clone(),
+            ));
         }
     }
 
     fn check_statement(&self, ctx: &StatementContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-        let Some(error) = &ctx.statement.error else { return };
+        let Some(error) = &ctx.statement.error else {
+            return;
+        };
         let text = &ctx.file.source.text;
-        let rest = text.get(error.offset..ctx.statement.span.end.max(error.offset)).unwrap_or("");
+        let rest = text
+            .get(error.offset..ctx.statement.span.end.max(error.offset))
+            .unwrap_or("");
         // Underline the token the parser names ("at or near "x""), else one character.
         let token_len = error
             .message
@@ -60,7 +72,12 @@ impl Rule for ParseError {
             .map(str::len)
             .unwrap_or_else(|| rest.chars().next().map_or(0, char::len_utf8));
         let span = Span::new(error.offset, error.offset + token_len);
-        out.push(Diagnostic::at(Self::META.name, ctx.file.id(), span, error.message.clone()));
+        out.push(Diagnostic::at(
+            Self::META.name,
+            ctx.file.id(),
+            span,
+            error.message.clone(),
+        ));
     }
 }
 
@@ -72,7 +89,9 @@ mod tests {
 
     #[test]
     fn reports_the_exact_position_and_keeps_linting() {
-        let sources = ["create table a (id int primary key);\ncreate table b (id int primary key,, x int);\ncreate table c (id int primary key);"];
+        let sources = [
+            "create table a (id int primary key);\ncreate table b (id int primary key,, x int);\ncreate table c (id int primary key);",
+        ];
         let found = findings(RULE, &sources);
         assert_eq!(found.len(), 1);
         assert_eq!(position(&files(&sources), &found[0]), (2, 36));
@@ -95,7 +114,11 @@ mod tests {
         let sources = ["select 1;\nselect 'abc"];
         let found = findings(RULE, &sources);
         assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("unterminated quoted string"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("unterminated quoted string"),
+            "{}",
+            found[0].message
+        );
         assert_eq!(position(&files(&sources), &found[0]), (2, 8));
     }
 

@@ -44,13 +44,23 @@ impl Rule for SkippedContent {
 
     fn check_file(&self, file: &ParsedFile, _config: &Config, out: &mut Vec<Diagnostic>) {
         for note in &file.notes {
-            out.push(Diagnostic::at(Self::META.name, file.id(), note.span, note.message.clone()));
+            out.push(Diagnostic::at(
+                Self::META.name,
+                file.id(),
+                note.span,
+                note.message.clone(),
+            ));
         }
     }
 
     fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
         for note in &ctx.model.notes {
-            out.push(Diagnostic::at(Self::META.name, note.anchor.file, note.anchor.span, note.message.clone()));
+            out.push(Diagnostic::at(
+                Self::META.name,
+                note.anchor.file,
+                note.anchor.span,
+                note.message.clone(),
+            ));
         }
     }
 }
@@ -63,7 +73,9 @@ mod tests {
 
     #[test]
     fn psql_meta_commands_variables_and_copy_data() {
-        let sources = ["\\set ON_ERROR_STOP on\ncreate table t (id int primary key, n text default :'name');\ncopy t (id) from stdin;\n1\n2\n\\.\nselect 1;\n"];
+        let sources = [
+            "\\set ON_ERROR_STOP on\ncreate table t (id int primary key, n text default :'name');\ncopy t (id) from stdin;\n1\n2\n\\.\nselect 1;\n",
+        ];
         let found = findings(RULE, &sources);
         let messages: Vec<_> = found.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
@@ -80,7 +92,11 @@ mod tests {
         let sources = ["select 1;\ndo $$ begin create table x (id int); end $$;\n"];
         let found = findings(RULE, &sources);
         assert_eq!(found.len(), 1);
-        assert!(found[0].message.starts_with("DO block at 0000_test.sql:2"), "{}", found[0].message);
+        assert!(
+            found[0].message.starts_with("DO block at 0000_test.sql:2"),
+            "{}",
+            found[0].message
+        );
         assert_eq!(position(&files(&sources), &found[0]), (2, 1));
         assert!(findings("rls-disabled", &sources).is_empty());
     }

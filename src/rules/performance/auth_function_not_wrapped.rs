@@ -50,11 +50,9 @@ impl Rule for AuthFunctionNotWrapped {
         for (_, table) in ctx.model.live_relations() {
             for policy in &table.policies {
                 let expressions = [policy.using.as_ref(), policy.with_check.as_ref()];
-                let Some((expr, call)) = expressions
-                    .into_iter()
-                    .flatten()
-                    .find_map(|expr| first_unwrapped_auth_call(expr, ctx.config).map(|call| (expr, call)))
-                else {
+                let Some((expr, call)) = expressions.into_iter().flatten().find_map(|expr| {
+                    first_unwrapped_auth_call(expr, ctx.config).map(|call| (expr, call))
+                }) else {
                     continue;
                 };
                 let name = crate::ast::func_name(call).join(".");
@@ -69,7 +67,9 @@ impl Rule for AuthFunctionNotWrapped {
                         let call_text = &ctx.files[file as usize].source.text[span.start..span.end];
                         Diagnostic::at(Self::META.name, file, span, message)
                             .with_object(object)
-                            .with_help(format!("write `(select {call_text})` instead of `{call_text}`"))
+                            .with_help(format!(
+                                "write `(select {call_text})` instead of `{call_text}`"
+                            ))
                     }
                     None => ctx
                         .report(&Self::META, policy.changed, object, message)
@@ -93,14 +93,25 @@ mod tests {
             RULE,
             &[
                 &["create table t (u uuid); create policy p on t using (u = auth.uid());"],
-                &["create table t (u uuid); create policy p on t for insert with check (u = auth.uid());"],
-                &["create table t (r text); create policy p on t using ((auth.jwt() ->> 'role') = 'admin');"],
-                &["create table t (o text); create policy p on t using (o = current_setting('app.tenant'));"],
+                &[
+                    "create table t (u uuid); create policy p on t for insert with check (u = auth.uid());",
+                ],
+                &[
+                    "create table t (r text); create policy p on t using ((auth.jwt() ->> 'role') = 'admin');",
+                ],
+                &[
+                    "create table t (o text); create policy p on t using (o = current_setting('app.tenant'));",
+                ],
                 &["create policy p on storage.objects using (owner = auth.uid());"],
                 // Mixed: wrapped in USING, bare in WITH CHECK.
-                &["create table t (u uuid); create policy p on t for update using (u = (select auth.uid())) with check (u = auth.uid());"],
+                &[
+                    "create table t (u uuid); create policy p on t for update using (u = (select auth.uid())) with check (u = auth.uid());",
+                ],
                 // A wrapped policy altered to a bare call in a later file.
-                &["create table t (u uuid); create policy p on t using (u = (select auth.uid()));", "alter policy p on t using (u = auth.uid());"],
+                &[
+                    "create table t (u uuid); create policy p on t using (u = (select auth.uid()));",
+                    "alter policy p on t using (u = auth.uid());",
+                ],
             ],
         );
     }
@@ -111,17 +122,26 @@ mod tests {
             RULE,
             &[
                 &["create table t (u uuid); create policy p on t using (u = (select auth.uid()));"],
-                &["create table t (o uuid); create policy p on t using (exists (select 1 from m where m.user_id = auth.uid() and m.org = o));"],
-                &["create table t (u uuid); create policy p on t using (u in (select id from people where id = auth.uid()));"],
+                &[
+                    "create table t (o uuid); create policy p on t using (exists (select 1 from m where m.user_id = auth.uid() and m.org = o));",
+                ],
+                &[
+                    "create table t (u uuid); create policy p on t using (u in (select id from people where id = auth.uid()));",
+                ],
                 &["create table t (u uuid); create policy p on t using (u = my.uid());"],
-                &["create table t (u uuid); create policy p on t using (u = auth.uid());", "drop policy p on t;"],
+                &[
+                    "create table t (u uuid); create policy p on t using (u = auth.uid());",
+                    "drop policy p on t;",
+                ],
             ],
         );
     }
 
     #[test]
     fn one_finding_per_policy_at_the_first_unwrapped_call() {
-        let sources = ["create table t (u uuid, o uuid);\ncreate policy p on t\n  using (o = (select auth.uid()) or u = auth.uid() or u = auth.uid());"];
+        let sources = [
+            "create table t (u uuid, o uuid);\ncreate policy p on t\n  using (o = (select auth.uid()) or u = auth.uid() or u = auth.uid());",
+        ];
         let found = findings(RULE, &sources);
         assert_eq!(found.len(), 1);
         assert_eq!(position(&files(&sources), &found[0]), (3, 41));
@@ -130,9 +150,14 @@ mod tests {
 
     #[test]
     fn configured_auth_functions_count() {
-        let mut config = crate::config::Config::from_toml("auth_functions = [\"public.current_tenant\"]", "t.toml").unwrap();
+        let mut config = crate::config::Config::from_toml(
+            "auth_functions = [\"public.current_tenant\"]",
+            "t.toml",
+        )
+        .unwrap();
         config.set_level("auth-function-not-wrapped", crate::rules::Level::Warning);
-        let files = files(&["create table t (o uuid); create policy p on t using (o = current_tenant());"]);
+        let files =
+            files(&["create table t (o uuid); create policy p on t using (o = current_tenant());"]);
         let outcome = crate::engine::lint(&files, &config);
         assert!(outcome.diagnostics.iter().any(|d| d.rule == RULE));
     }

@@ -44,14 +44,26 @@ impl Rule for PolicyWithoutRls {
             if !table.is_defined() || table.rls_enabled || table.policies.is_empty() {
                 continue;
             }
-            let first = table.policies.iter().filter_map(|policy| policy.created).min();
+            let first = table
+                .policies
+                .iter()
+                .filter_map(|policy| policy.created)
+                .min();
             let message = format!(
                 "table {} has {} but row level security is not enabled, so no policy is applied",
                 table.name,
                 plural(table.policies.len(), "policy", "policies")
             );
             let help = format!("alter table {} enable row level security;", table.name);
-            out.push(ctx.report(&Self::META, first.or(table.created), table.name.to_string(), message).with_help(help));
+            out.push(
+                ctx.report(
+                    &Self::META,
+                    first.or(table.created),
+                    table.name.to_string(),
+                    message,
+                )
+                .with_help(help),
+            );
         }
     }
 }
@@ -62,7 +74,7 @@ fn plural(count: usize, one: &str, many: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{assert_fires, assert_silent, findings, files, position};
+    use crate::rules::testing::{assert_fires, assert_silent, files, findings, position};
 
     const RULE: &str = "policy-without-rls";
 
@@ -72,7 +84,10 @@ mod tests {
             RULE,
             &[
                 &["create table private.t (id int); create policy p on private.t using (true);"],
-                &["create table t (id int); alter table t enable row level security; create policy p on t using (true);", "alter table t disable row level security;"],
+                &[
+                    "create table t (id int); alter table t enable row level security; create policy p on t using (true);",
+                    "alter table t disable row level security;",
+                ],
             ],
         );
     }
@@ -82,8 +97,13 @@ mod tests {
         assert_silent(
             RULE,
             &[
-                &["create table t (id int); create policy p on t using (true); alter table t enable row level security;"],
-                &["create table t (id int); create policy p on t using (true);", "drop policy p on t;"],
+                &[
+                    "create table t (id int); create policy p on t using (true); alter table t enable row level security;",
+                ],
+                &[
+                    "create table t (id int); create policy p on t using (true);",
+                    "drop policy p on t;",
+                ],
                 &["create policy p on storage.objects using (true);"],
             ],
         );
@@ -91,7 +111,10 @@ mod tests {
 
     #[test]
     fn anchored_at_the_first_policy() {
-        let sources = ["create table t (id int);\ncreate policy a on t using (true);", "create policy b on t using (true);"];
+        let sources = [
+            "create table t (id int);\ncreate policy a on t using (true);",
+            "create policy b on t using (true);",
+        ];
         let found = findings(RULE, &sources);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].file(), Some(0));

@@ -40,10 +40,20 @@ impl Rule for RlsDisabled {
 
     fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
-            if table.kind.is_table() && table.is_defined() && !table.rls_enabled && ctx.config.is_exposed(&table.name.schema) {
-                let message = format!("table {} does not have row level security enabled", table.name);
+            if table.kind.is_table()
+                && table.is_defined()
+                && !table.rls_enabled
+                && ctx.config.is_exposed(&table.name.schema)
+            {
+                let message = format!(
+                    "table {} does not have row level security enabled",
+                    table.name
+                );
                 let help = format!("alter table {} enable row level security;", table.name);
-                out.push(ctx.report(&Self::META, table.created, table.name.to_string(), message).with_help(help));
+                out.push(
+                    ctx.report(&Self::META, table.created, table.name.to_string(), message)
+                        .with_help(help),
+                );
             }
         }
     }
@@ -64,9 +74,15 @@ mod tests {
                 &["create table \"Customers\" (id int primary key);"],
                 &["create table events (id int) partition by range (id);"],
                 // Enabled, then disabled again in a later file.
-                &["create table t (id int); alter table t enable row level security;", "alter table t disable row level security;"],
+                &[
+                    "create table t (id int); alter table t enable row level security;",
+                    "alter table t disable row level security;",
+                ],
                 // RLS enabled on the old table; the re-created one has none.
-                &["create table t (id int); alter table t enable row level security;", "drop table t; create table t (id int);"],
+                &[
+                    "create table t (id int); alter table t enable row level security;",
+                    "drop table t; create table t (id int);",
+                ],
             ],
         );
     }
@@ -77,7 +93,10 @@ mod tests {
             RULE,
             &[
                 &["create table t (id int); alter table t enable row level security;"],
-                &["create table t (id int);", "alter table public.t enable row level security;"],
+                &[
+                    "create table t (id int);",
+                    "alter table public.t enable row level security;",
+                ],
                 &["create table private.t (id int);"],
                 &["create table t (id int);", "drop table t;"],
                 &["create temporary table t (id int);"],
@@ -89,7 +108,13 @@ mod tests {
 
     #[test]
     fn renamed_table_is_judged_under_its_new_name() {
-        let found = findings(RULE, &["create table t (id int);", "alter table t rename to customers;"]);
+        let found = findings(
+            RULE,
+            &[
+                "create table t (id int);",
+                "alter table t rename to customers;",
+            ],
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].object.as_deref(), Some("public.customers"));
         assert_eq!(found[0].file(), Some(0));

@@ -38,7 +38,11 @@ impl Rule for RlsEnabledNoPolicy {
 
     fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
-            if table.is_defined() && table.rls_enabled && table.policies.is_empty() && ctx.config.is_exposed(&table.name.schema) {
+            if table.is_defined()
+                && table.rls_enabled
+                && table.policies.is_empty()
+                && ctx.config.is_exposed(&table.name.schema)
+            {
                 let message = format!(
                     "table {} has row level security enabled and no policy: only privileged roles can use it",
                     table.name
@@ -63,8 +67,14 @@ mod tests {
         assert_fires(
             RULE,
             &[
-                &["create table t (id int);", "alter table t enable row level security;"],
-                &["create table t (id int); alter table t enable row level security; create policy p on t using (true);", "drop policy p on t;"],
+                &[
+                    "create table t (id int);",
+                    "alter table t enable row level security;",
+                ],
+                &[
+                    "create table t (id int); alter table t enable row level security; create policy p on t using (true);",
+                    "drop policy p on t;",
+                ],
             ],
         );
     }
@@ -75,8 +85,12 @@ mod tests {
             RULE,
             &[
                 &["create table t (id int);"],
-                &["create table private.t (id int); alter table private.t enable row level security;"],
-                &["create table t (id int); alter table t enable row level security; create policy p on t to service_role using (true);"],
+                &[
+                    "create table private.t (id int); alter table private.t enable row level security;",
+                ],
+                &[
+                    "create table t (id int); alter table t enable row level security; create policy p on t to service_role using (true);",
+                ],
             ],
         );
     }
