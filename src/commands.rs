@@ -3,7 +3,6 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{CheckArgs, Cli, Command, CommonArgs, FailOn, Format, ListFormat, RuleArgs, Show};
@@ -11,7 +10,6 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine;
 use crate::error::{UsageError, did_you_mean};
-use crate::parse::{ParsedFile, parse_file};
 use crate::report::{self, ReportInput};
 use crate::rules::{self, docs};
 use crate::source;
@@ -36,8 +34,7 @@ fn check(args: CheckArgs) -> Result<u8, UsageError> {
         source::default_paths()
     };
     with_jobs(args.common.jobs, || {
-        let files = load_files(&paths)?;
-        let outcome = engine::lint(&files, &config);
+        let (files, _model, outcome) = engine::lint_paths(&paths, &config)?;
         let input = ReportInput {
             files: &files,
             diagnostics: &outcome.diagnostics,
@@ -58,17 +55,6 @@ fn with_jobs<T: Send>(jobs: Option<u16>, work: impl FnOnce() -> T + Send) -> Res
         .build()
         .map_err(|error| UsageError::new(format!("cannot start worker threads: {error}")))?;
     Ok(pool.install(work))
-}
-
-/// Finds, reads and parses the migration files, in parallel, in order.
-pub fn load_files(paths: &[PathBuf]) -> Result<Vec<ParsedFile>, UsageError> {
-    let found = source::discover(paths)?;
-    let results: Vec<Result<ParsedFile, UsageError>> = found
-        .par_iter()
-        .enumerate()
-        .map(|(index, path)| source::read_file(index as u32, path).map(parse_file))
-        .collect();
-    results.into_iter().collect()
 }
 
 /// Renders the report and writes it to stdout or `--output`.

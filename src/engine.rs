@@ -10,8 +10,13 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::error::did_you_mean;
 use crate::parse::ParsedFile;
 use crate::rules::{self, Level, Rule, SchemaContext, StatementContext};
-use crate::schema::{Model, build_model};
-use crate::source::Span;
+use std::path::PathBuf;
+
+use crate::error::UsageError;
+use crate::parse::parse_file;
+use crate::schema::Model;
+use crate::schema::fold::FileFolder;
+use crate::source::{self, Span};
 
 const UNUSED_SUPPRESSION: &str = "unused-suppression";
 const INVALID_SUPPRESSION: &str = "invalid-suppression";
@@ -25,41 +30,128 @@ pub struct Outcome {
     pub suppressed: usize,
 }
 
-/// Folds the files into a model and lints both.
-pub fn lint(files: &[ParsedFile], config: &Config) -> Outcome {
-    let model = build_model(files);
-    lint_model(files, &model, config)
+/// Files are read and parsed in chunks of this many, in parallel, while the previous chunk is
+/// folded: memory holds at most two chunks of parse trees, whatever the number of files.
+const CHUNK: usize = 64;
+
+/// Lints files as they are folded, one statement at a time, in file order.
+pub struct Linter<'c> {
+    config: &'c Config,
+    enabled: Vec<&'static dyn Rule>,
+    model: Model,
+    findings: Vec<Diagnostic>,
 }
 
-/// Lints a model and the files it came from (live mode passes its own model).
-pub fn lint_model(files: &[ParsedFile], model: &Model<'_>, config: &Config) -> Outcome {
+impl<'c> Linter<'c> {
+    pub fn new(config: &'c Config) -> Self {
+        let enabled = rules::all()
+            .iter()
+            .copied()
+            .filter(|rule| config.level(rule.meta().name) != Level::Off)
+            .collect();
+        Linter {
+            config,
+            enabled,
+            model: Model::default(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Judges a file and each statement where it stands, then folds the statement into the
+    /// model. The statements' parse trees are consumed: what the model keeps is moved into it.
+    pub fn add_file(&mut self, file: &mut ParsedFile) {
+        for rule in &self.enabled {
+            rule.check_file(file, self.config, &mut self.findings);
+        }
+        let mut folder = FileFolder::new(file.id(), &file.source.path);
+        for index in 0..file.statements.len() {
+            let ctx = StatementContext {
+                file,
+                index,
+                statement: &file.statements[index],
+                model: &self.model,
+                config: self.config,
+            };
+            for rule in &self.enabled {
+                rule.check_statement(&ctx, &mut self.findings);
+            }
+            folder.fold(
+                &mut self.model,
+                &file.source.text,
+                index,
+                &mut file.statements[index],
+            );
+        }
+    }
+
+    /// Runs the schema rules on the final model and applies levels and suppressions.
+    pub fn finish(self, files: &[ParsedFile]) -> (Model, Outcome) {
+        let outcome = lint_model(files, &self.model, self.config, self.findings);
+        (self.model, outcome)
+    }
+}
+
+/// Lints parsed files (their parse trees are consumed).
+pub fn lint(files: &mut [ParsedFile], config: &Config) -> Outcome {
+    let mut linter = Linter::new(config);
+    for file in files.iter_mut() {
+        linter.add_file(file);
+    }
+    linter.finish(files).1
+}
+
+/// Finds, reads, parses and lints migration files: parsing runs in parallel, chunk by chunk,
+/// while the previous chunk is folded in order.
+pub fn lint_paths(
+    paths: &[PathBuf],
+    config: &Config,
+) -> Result<(Vec<ParsedFile>, Model, Outcome), UsageError> {
+    let found = source::discover(paths)?;
+    let mut linter = Linter::new(config);
+    let mut files: Vec<ParsedFile> = Vec::with_capacity(found.len());
+    let mut pending: Vec<ParsedFile> = Vec::new();
+    for (chunk_index, chunk) in found.chunks(CHUNK).enumerate() {
+        let first_id = chunk_index * CHUNK;
+        let (parsed, ()) = rayon::join(
+            || parse_chunk(chunk, first_id),
+            || {
+                for mut file in pending.drain(..) {
+                    linter.add_file(&mut file);
+                    files.push(file);
+                }
+            },
+        );
+        pending = parsed?;
+    }
+    for mut file in pending {
+        linter.add_file(&mut file);
+        files.push(file);
+    }
+    let (model, outcome) = linter.finish(&files);
+    Ok((files, model, outcome))
+}
+
+fn parse_chunk(chunk: &[PathBuf], first_id: usize) -> Result<Vec<ParsedFile>, UsageError> {
+    let results: Vec<Result<ParsedFile, UsageError>> = chunk
+        .par_iter()
+        .enumerate()
+        .map(|(offset, path)| source::read_file((first_id + offset) as u32, path).map(parse_file))
+        .collect();
+    results.into_iter().collect()
+}
+
+/// Lints a model and the files it came from: schema rules in parallel, then levels and
+/// suppressions over those and the statement findings. Live mode enters here.
+pub fn lint_model(
+    files: &[ParsedFile],
+    model: &Model,
+    config: &Config,
+    statement_findings: Vec<Diagnostic>,
+) -> Outcome {
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()
         .copied()
         .filter(|rule| config.level(rule.meta().name) != Level::Off)
-        .collect();
-
-    let statement_findings: Vec<Diagnostic> = files
-        .par_iter()
-        .flat_map_iter(|file| {
-            let mut out = Vec::new();
-            for rule in &enabled {
-                rule.check_file(file, config, &mut out);
-            }
-            for (index, statement) in file.statements.iter().enumerate() {
-                let ctx = StatementContext {
-                    file,
-                    index,
-                    statement,
-                    model,
-                    config,
-                };
-                for rule in &enabled {
-                    rule.check_statement(&ctx, &mut out);
-                }
-            }
-            out
-        })
         .collect();
     let schema_ctx = SchemaContext {
         model,

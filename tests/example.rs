@@ -16,7 +16,10 @@ fn listed(readme: &str) -> BTreeSet<Finding> {
     let mut file = String::new();
     let mut found = BTreeSet::new();
     for line in readme.lines() {
-        if let Some(name) = line.strip_prefix("### `").and_then(|rest| rest.strip_suffix('`')) {
+        if let Some(name) = line
+            .strip_prefix("### `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
             file = name.to_owned();
             continue;
         }
@@ -26,7 +29,13 @@ fn listed(readme: &str) -> BTreeSet<Finding> {
         }
         let rule = cells[2].trim_matches('`').to_owned();
         let (row_line, column) = cells[4].split_once(':').expect("line:column");
-        found.insert((file.clone(), rule, cells[3].to_owned(), row_line.parse().unwrap(), column.parse().unwrap()));
+        found.insert((
+            file.clone(),
+            rule,
+            cells[3].to_owned(),
+            row_line.parse().unwrap(),
+            column.parse().unwrap(),
+        ));
     }
     found
 }
@@ -36,26 +45,51 @@ fn readme_lists_exactly_the_findings() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/insecure-saas");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let listed = listed(&readme);
-    assert!(listed.len() >= 30, "the README's finding tables were not found");
-    let files = pgaudit_lint::commands::load_files(&[root.join("supabase/migrations")]).unwrap();
-    let outcome = engine::lint(&files, &Config::default());
-    let input = ReportInput { files: &files, diagnostics: &outcome.diagnostics, suppressed: outcome.suppressed };
+    assert!(
+        listed.len() >= 30,
+        "the README's finding tables were not found"
+    );
+    let (files, _model, outcome) =
+        engine::lint_paths(&[root.join("supabase/migrations")], &Config::default()).unwrap();
+    let input = ReportInput {
+        files: &files,
+        diagnostics: &outcome.diagnostics,
+        suppressed: outcome.suppressed,
+    };
     let actual: BTreeSet<Finding> = outcome
         .diagnostics
         .iter()
         .map(|diagnostic| {
             let position = input.position(diagnostic).unwrap();
             let file = position.path.rsplit('/').next().unwrap().to_owned();
-            (file, diagnostic.rule.to_owned(), diagnostic.severity.as_str().to_owned(), position.line, position.column)
+            (
+                file,
+                diagnostic.rule.to_owned(),
+                diagnostic.severity.as_str().to_owned(),
+                position.line,
+                position.column,
+            )
         })
         .collect();
-    let implemented: BTreeSet<Finding> =
-        listed.iter().filter(|finding| rules::find(&finding.1).is_some()).cloned().collect();
-    let pending: BTreeSet<&str> = listed.iter().filter(|f| rules::find(&f.1).is_none()).map(|f| f.1.as_str()).collect();
+    let implemented: BTreeSet<Finding> = listed
+        .iter()
+        .filter(|finding| rules::find(&finding.1).is_some())
+        .cloned()
+        .collect();
+    let pending: BTreeSet<&str> = listed
+        .iter()
+        .filter(|f| rules::find(&f.1).is_none())
+        .map(|f| f.1.as_str())
+        .collect();
     if !pending.is_empty() {
-        println!("example README rows not checked yet, their rules are not implemented: {pending:?}");
+        println!(
+            "example README rows not checked yet, their rules are not implemented: {pending:?}"
+        );
     }
     let missing: Vec<_> = implemented.difference(&actual).collect();
     let unexpected: Vec<_> = actual.difference(&implemented).collect();
-    assert!(missing.is_empty() && unexpected.is_empty(), "missing: {missing:#?}\nunexpected: {unexpected:#?}");
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "missing: {missing:#?}\nunexpected: {unexpected:#?}"
+    );
 }

@@ -42,8 +42,7 @@ fn actual(dir: &Path) -> BTreeSet<Expectation> {
     } else {
         Config::default()
     };
-    let files = pgaudit_lint::commands::load_files(&[dir.to_path_buf()]).unwrap();
-    let outcome = engine::lint(&files, &config);
+    let (files, _model, outcome) = engine::lint_paths(&[dir.to_path_buf()], &config).unwrap();
     let input = ReportInput {
         files: &files,
         diagnostics: &outcome.diagnostics,

@@ -8,14 +8,14 @@ use crate::schema::{Anchor, Expr, Model};
 use crate::source::{FileId, Span};
 
 /// Context for judging the final schema.
-pub struct SchemaContext<'c, 'a> {
-    pub model: &'c Model<'a>,
+pub struct SchemaContext<'c> {
+    pub model: &'c Model,
     /// The migration files (empty for a live database without migrations).
     pub files: &'c [ParsedFile],
     pub config: &'c Config,
 }
 
-impl SchemaContext<'_, '_> {
+impl SchemaContext<'_> {
     /// A finding at an anchor, or on the object alone when it has no defining statement.
     pub fn report(
         &self,
@@ -34,19 +34,20 @@ impl SchemaContext<'_, '_> {
     }
 }
 
-/// Context for judging one statement of one file.
-pub struct StatementContext<'c, 'a> {
+/// Context for judging one statement of one file where it stands: `model` is the schema as
+/// the statements before it left it.
+pub struct StatementContext<'c> {
     pub file: &'c ParsedFile,
     pub index: usize,
     pub statement: &'c Statement,
-    pub model: &'c Model<'a>,
+    pub model: &'c Model,
     pub config: &'c Config,
 }
 
-impl SchemaContext<'_, '_> {
+impl SchemaContext<'_> {
     /// The file span of a function call found at a parser location inside an expression:
     /// from its name to its closing parenthesis.
-    pub fn call_span(&self, expr: &Expr<'_>, location: i32) -> Option<(FileId, Span)> {
+    pub fn call_span(&self, expr: &Expr, location: i32) -> Option<(FileId, Span)> {
         let (file, at) = expr.span_at(location, 0)?;
         let text = self.files.get(file as usize)?.source.text.get(at.start..)?;
         Some((file, Span::new(at.start, at.start + call_len(text))))

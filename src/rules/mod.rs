@@ -130,10 +130,10 @@ pub trait Rule: Sync + Send {
     fn check_file(&self, _file: &ParsedFile, _config: &Config, _out: &mut Vec<Diagnostic>) {}
 
     /// Judges one statement in its file.
-    fn check_statement(&self, _ctx: &StatementContext<'_, '_>, _out: &mut Vec<Diagnostic>) {}
+    fn check_statement(&self, _ctx: &StatementContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
     /// Judges the final schema.
-    fn check_schema(&self, _ctx: &SchemaContext<'_, '_>, _out: &mut Vec<Diagnostic>) {}
+    fn check_schema(&self, _ctx: &SchemaContext<'_>, _out: &mut Vec<Diagnostic>) {}
 }
 
 /// Declares a rule: a unit struct with its name, category, default level and documentation.

@@ -44,9 +44,9 @@ pub fn is_auth_function(call: &FuncCall, config: &Config) -> bool {
 }
 
 /// The first (in source order) auth function call not inside a sub-select.
-pub fn first_unwrapped_auth_call<'a>(expr: &Expr<'a>, config: &Config) -> Option<&'a FuncCall> {
-    let mut found: Option<&'a FuncCall> = None;
-    ast::walk(expr.node, |visit| {
+pub fn first_unwrapped_auth_call<'e>(expr: &'e Expr, config: &Config) -> Option<&'e FuncCall> {
+    let mut found: Option<&'e FuncCall> = None;
+    ast::walk(&expr.node, |visit| {
         if let NodeRef::FuncCall(call) = visit.node
             && visit.sublink_depth == 0
             && is_auth_function(call, config)

@@ -30,8 +30,8 @@ pub fn findings(rule: &'static str, sources: &[&str]) -> Vec<Diagnostic> {
     if meta.level == Level::Off {
         config.set_level(meta.name, Level::Warning);
     }
-    let files = files(sources);
-    let outcome = engine::lint(&files, &config);
+    let mut files = files(sources);
+    let outcome = engine::lint(&mut files, &config);
     outcome
         .diagnostics
         .into_iter()

@@ -14,76 +14,104 @@ use crate::ast;
 use crate::parse::{ParsedFile, Statement};
 use crate::schema::model::*;
 use crate::schema::names::{QualName, string_parts, type_name};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
-/// Builds the model from files in order.
-pub fn build_model(files: &[ParsedFile]) -> Model<'_> {
+/// Builds the model from files in order, taking the subtrees it keeps out of the statements
+/// (their trees are dropped afterwards).
+pub fn build_model(files: &mut [ParsedFile]) -> Model {
     let mut model = Model::default();
     for file in files {
-        fold_file(&mut model, file);
+        let mut folder = FileFolder::new(file.id(), &file.source.path);
+        for index in 0..file.statements.len() {
+            folder.fold(
+                &mut model,
+                &file.source.text,
+                index,
+                &mut file.statements[index],
+            );
+        }
     }
     model
 }
 
-/// Replays one file's statements into the model.
-pub fn fold_file<'a>(model: &mut Model<'a>, file: &'a ParsedFile) {
-    let mut folder = Folder {
-        model,
-        file,
-        search_path: vec!["public".to_owned()],
-        anchor: None,
-    };
-    for (index, statement) in file.statements.iter().enumerate() {
-        let Some(node) = statement.node() else {
-            continue;
+/// Folds one file's statements in order; holds what lasts from one statement to the next
+/// (the search path).
+pub struct FileFolder {
+    file: FileId,
+    path: String,
+    search_path: Vec<String>,
+}
+
+impl FileFolder {
+    pub fn new(file: FileId, path: &str) -> Self {
+        FileFolder {
+            file,
+            path: path.to_owned(),
+            search_path: vec!["public".to_owned()],
+        }
+    }
+
+    /// Applies one statement to the model. The statement's tree is consumed: the parts the
+    /// model keeps are moved into it and the rest is dropped.
+    pub fn fold(&mut self, model: &mut Model, text: &str, index: usize, statement: &mut Statement) {
+        let Some(mut node) = statement.ast.take().and_then(|node| node.node) else {
+            return;
         };
         let anchor = Anchor {
-            file: file.id(),
+            file: self.file,
             statement: index as u32,
             span: statement.span,
         };
-        folder.anchor = Some(anchor);
-        folder.statement(node, statement);
+        let mut folder = Folder {
+            model,
+            text,
+            path: &self.path,
+            search_path: &mut self.search_path,
+            anchor,
+        };
+        folder.statement(&mut node);
     }
 }
 
-struct Folder<'m, 'a> {
-    model: &'m mut Model<'a>,
-    file: &'a ParsedFile,
-    search_path: Vec<String>,
-    anchor: Option<Anchor>,
+struct Folder<'m> {
+    model: &'m mut Model,
+    text: &'m str,
+    path: &'m str,
+    search_path: &'m mut Vec<String>,
+    anchor: Anchor,
 }
 
-impl<'a> Folder<'_, 'a> {
+impl Folder<'_> {
     fn anchor(&self) -> Anchor {
-        self.anchor.expect("set for every statement")
+        self.anchor
     }
 
-    /// An expression from the current statement.
-    fn expr(&self, node: &'a Node, statement: &Statement) -> Expr<'a> {
+    /// An expression moved out of the current statement.
+    fn expr(&self, node: Box<Node>) -> Expr {
         Expr {
             node,
-            base: Some((self.file.id(), statement.span.start)),
+            base: Some((self.anchor.file, self.anchor.span.start)),
         }
     }
 
     /// Span of a clause starting at a parser location: up to the next top-level `,` or `)`.
-    fn clause_span(&self, statement: &Statement, location: i32) -> Span {
-        let start = statement.offset(location).min(statement.span.end);
-        let text = &self.file.source.text[start..statement.span.end];
+    fn clause_span(&self, location: i32) -> Span {
+        let statement = self.anchor.span;
+        let start = (statement.start + usize::try_from(location).unwrap_or(0)).min(statement.end);
+        let text = self.text.get(start..statement.end).unwrap_or("");
         Span::new(start, start + clause_len(text))
     }
 
-    fn statement(&mut self, node: &'a NodeEnum, statement: &'a Statement) {
+    fn statement(&mut self, node: &mut NodeEnum) {
         match node {
-            NodeEnum::CreateStmt(create) => self.create_table(create, statement),
-            NodeEnum::CreateTableAsStmt(create) => self.create_table_as(create, statement),
-            NodeEnum::ViewStmt(view) => self.create_view(view, statement),
-            NodeEnum::IndexStmt(index) => self.create_index(index, statement),
-            NodeEnum::AlterTableStmt(alter) => self.alter_table(alter, statement),
-            NodeEnum::CreatePolicyStmt(policy) => self.create_policy(policy, statement),
-            NodeEnum::AlterPolicyStmt(policy) => self.alter_policy(policy, statement),
-            NodeEnum::CreateFunctionStmt(function) => self.create_function(function, statement),
+            NodeEnum::CreateStmt(create) => self.create_table(create),
+            NodeEnum::CreateTableAsStmt(create) => self.create_table_as(create),
+            NodeEnum::ViewStmt(view) => self.create_view(view),
+            NodeEnum::IndexStmt(index) => self.create_index(index),
+            NodeEnum::AlterTableStmt(alter) => self.alter_table(alter),
+            NodeEnum::CreatePolicyStmt(policy) => self.create_policy(policy),
+            NodeEnum::AlterPolicyStmt(policy) => self.alter_policy(policy),
+            NodeEnum::CreateFunctionStmt(function) => self.create_function(function),
             NodeEnum::AlterFunctionStmt(alter) => self.alter_function(alter),
             NodeEnum::CreateTrigStmt(trigger) => self.create_trigger(trigger),
             NodeEnum::CreatePublicationStmt(publication) => self.create_publication(publication),
@@ -93,16 +121,16 @@ impl<'a> Folder<'_, 'a> {
             NodeEnum::DropStmt(drop) => self.drop(drop),
             NodeEnum::RenameStmt(rename) => self.rename(rename),
             NodeEnum::AlterObjectSchemaStmt(alter) => self.set_schema(alter),
-            NodeEnum::CreateSchemaStmt(schema) => self.create_schema(schema, statement),
+            NodeEnum::CreateSchemaStmt(schema) => self.create_schema(schema),
             NodeEnum::VariableSetStmt(set) => self.set_variable(set),
             NodeEnum::SelectStmt(select) => self.select(select),
             NodeEnum::DoStmt(_) => {
-                let line = self.file.source.line_of(statement.span.start);
+                let line = self.text[..self.anchor.span.start].matches('\n').count() + 1;
                 self.model.notes.push(ModelNote {
                     anchor: self.anchor(),
                     message: format!(
                         "DO block at {}:{line}: its effects on the schema are unknown to pgaudit-lint and are not modelled",
-                        self.file.source.path
+                        self.path
                     ),
                 });
             }
@@ -163,7 +191,7 @@ impl<'a> Folder<'_, 'a> {
     }
 
     fn touch(&mut self, id: RelId) {
-        self.model.relations[id].changed = self.anchor;
+        self.model.relations[id].changed = Some(self.anchor);
     }
 
     fn qualified(&self, parts: &[&str]) -> QualName {
@@ -176,7 +204,7 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- tables -----
 
-    fn create_table(&mut self, create: &'a protobuf::CreateStmt, statement: &'a Statement) {
+    fn create_table(&mut self, create: &mut protobuf::CreateStmt) {
         let Some(range) = &create.relation else {
             return;
         };
@@ -208,12 +236,10 @@ impl<'a> Folder<'_, 'a> {
             }
         }
         let id = self.model.add_relation(relation);
-        for element in &create.table_elts {
-            match &element.node {
-                Some(NodeEnum::ColumnDef(column)) => self.add_column(id, column, statement),
-                Some(NodeEnum::Constraint(constraint)) => {
-                    self.add_constraint(id, constraint, None, statement)
-                }
+        for element in &mut create.table_elts {
+            match &mut element.node {
+                Some(NodeEnum::ColumnDef(column)) => self.add_column(id, column),
+                Some(NodeEnum::Constraint(constraint)) => self.add_constraint(id, constraint, None),
                 Some(NodeEnum::TableLikeClause(like)) => {
                     if let Some(source) = like
                         .relation
@@ -227,14 +253,14 @@ impl<'a> Folder<'_, 'a> {
                 _ => {}
             }
         }
-        for constraint in &create.constraints {
-            if let Some(NodeEnum::Constraint(constraint)) = &constraint.node {
-                self.add_constraint(id, constraint, None, statement);
+        for constraint in &mut create.constraints {
+            if let Some(NodeEnum::Constraint(constraint)) = &mut constraint.node {
+                self.add_constraint(id, constraint, None);
             }
         }
     }
 
-    fn copy_columns(&self, id: RelId) -> Vec<Column<'a>> {
+    fn copy_columns(&self, id: RelId) -> Vec<Column> {
         self.model.relations[id]
             .columns
             .iter()
@@ -242,13 +268,13 @@ impl<'a> Folder<'_, 'a> {
                 name: column.name.clone(),
                 type_name: column.type_name.clone(),
                 not_null: column.not_null,
-                default: column.default,
-                created: self.anchor,
+                default: column.default.clone(),
+                created: Some(self.anchor),
             })
             .collect()
     }
 
-    fn add_column(&mut self, id: RelId, column: &'a protobuf::ColumnDef, statement: &'a Statement) {
+    fn add_column(&mut self, id: RelId, column: &mut protobuf::ColumnDef) {
         let relation = &mut self.model.relations[id];
         relation
             .columns
@@ -258,21 +284,22 @@ impl<'a> Folder<'_, 'a> {
             type_name: column.type_name.as_ref().map(type_name).unwrap_or_default(),
             not_null: column.is_not_null,
             default: None,
-            created: self.anchor,
+            created: Some(self.anchor),
         });
-        if let Some(default) = column.raw_default.as_deref() {
-            let expr = self.expr(default, statement);
+        if let Some(default) = column.raw_default.take() {
+            let expr = self.expr(default);
             self.update_column(id, &column.colname, |c| c.default = Some(expr));
         }
-        for constraint in &column.constraints {
-            if let Some(NodeEnum::Constraint(constraint)) = &constraint.node {
-                self.add_constraint(id, constraint, Some(&column.colname), statement);
+        let column_name = column.colname.clone();
+        for constraint in &mut column.constraints {
+            if let Some(NodeEnum::Constraint(constraint)) = &mut constraint.node {
+                self.add_constraint(id, constraint, Some(&column_name));
             }
         }
     }
 
     /// Changes a column if it exists (a statement naming a missing column changes nothing).
-    fn update_column(&mut self, id: RelId, name: &str, change: impl FnOnce(&mut Column<'a>)) {
+    fn update_column(&mut self, id: RelId, name: &str, change: impl FnOnce(&mut Column)) {
         let columns = &mut self.model.relations[id].columns;
         if let Some(column) = columns.iter_mut().find(|column| column.name == name) {
             change(column);
@@ -282,9 +309,8 @@ impl<'a> Folder<'_, 'a> {
     fn add_constraint(
         &mut self,
         id: RelId,
-        constraint: &'a protobuf::Constraint,
+        constraint: &mut protobuf::Constraint,
         column: Option<&str>,
-        statement: &'a Statement,
     ) {
         let kind = match constraint.contype() {
             ConstrType::ConstrNotnull => {
@@ -300,8 +326,8 @@ impl<'a> Folder<'_, 'a> {
                 return;
             }
             ConstrType::ConstrDefault => {
-                if let (Some(column), Some(default)) = (column, constraint.raw_expr.as_deref()) {
-                    let expr = self.expr(default, statement);
+                if let (Some(column), Some(default)) = (column, constraint.raw_expr.take()) {
+                    let expr = self.expr(default);
                     self.update_column(id, column, |c| c.default = Some(expr));
                 }
                 return;
@@ -337,7 +363,7 @@ impl<'a> Folder<'_, 'a> {
         };
         let anchor = self
             .anchor()
-            .with_span(self.clause_span(statement, constraint.location));
+            .with_span(self.clause_span(constraint.location));
         let foreign_key = (kind == ConstraintKind::ForeignKey).then(|| ForeignKey {
             references: constraint
                 .pktable
@@ -389,10 +415,7 @@ impl<'a> Folder<'_, 'a> {
                 self.model.add_index(id, index);
             }
         }
-        let check = constraint
-            .raw_expr
-            .as_deref()
-            .map(|expr| self.expr(expr, statement));
+        let check = constraint.raw_expr.take().map(|expr| self.expr(expr));
         self.model.relations[id].constraints.push(Constraint {
             name,
             kind,
@@ -484,11 +507,7 @@ impl<'a> Folder<'_, 'a> {
         }
     }
 
-    fn create_table_as(
-        &mut self,
-        create: &'a protobuf::CreateTableAsStmt,
-        statement: &'a Statement,
-    ) {
+    fn create_table_as(&mut self, create: &mut protobuf::CreateTableAsStmt) {
         let Some(range) = create.into.as_ref().and_then(|into| into.rel.as_ref()) else {
             return;
         };
@@ -507,15 +526,22 @@ impl<'a> Folder<'_, 'a> {
             }
             self.model.drop_relation(existing);
         }
-        let query = create.query.as_deref();
         let into = create.into.as_deref();
-        let aliases = into
-            .map(|into| string_parts(&into.col_names))
+        let aliases: Vec<String> = into
+            .map(|into| {
+                string_parts(&into.col_names)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         let options = into
             .map(|into| def_options(&into.options))
             .unwrap_or_default();
-        let view = query.map(|query| self.view_def(query, &aliases, options, statement));
+        let view = create
+            .query
+            .take()
+            .map(|query| self.view_def(query, &aliases, options));
         let mut relation = Relation::new(name, kind, Some(self.anchor()));
         if let Some(view) = &view {
             relation.columns = view
@@ -530,27 +556,30 @@ impl<'a> Folder<'_, 'a> {
         self.model.add_relation(relation);
     }
 
-    fn plain_column(&self, name: &str) -> Column<'a> {
+    fn plain_column(&self, name: &str) -> Column {
         Column {
             name: name.to_owned(),
             type_name: String::new(),
             not_null: false,
             default: None,
-            created: self.anchor,
+            created: Some(self.anchor),
         }
     }
 
     // ----- views -----
 
-    fn create_view(&mut self, view: &'a protobuf::ViewStmt, statement: &'a Statement) {
+    fn create_view(&mut self, view: &mut protobuf::ViewStmt) {
         let Some(range) = &view.view else { return };
-        let Some(query) = view.query.as_deref() else {
+        let name = self.create_name(range);
+        let Some(query) = view.query.take() else {
             return;
         };
-        let name = self.create_name(range);
-        let aliases = string_parts(&view.aliases);
-        let definition = self.view_def(query, &aliases, def_options(&view.options), statement);
-        let columns: Vec<Column<'a>> = definition
+        let aliases: Vec<String> = string_parts(&view.aliases)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let definition = self.view_def(query, &aliases, def_options(&view.options));
+        let columns: Vec<Column> = definition
             .columns
             .iter()
             .map(|name| self.plain_column(name))
@@ -562,7 +591,7 @@ impl<'a> Folder<'_, 'a> {
                 let relation = &mut self.model.relations[id];
                 relation.view = Some(definition);
                 relation.columns = columns;
-                relation.changed = self.anchor;
+                relation.changed = Some(self.anchor);
             }
             existing => {
                 if let Some(id) = existing {
@@ -578,21 +607,20 @@ impl<'a> Folder<'_, 'a> {
 
     fn view_def(
         &self,
-        query: &'a Node,
-        aliases: &[&str],
+        query: Box<Node>,
+        aliases: &[String],
         options: std::collections::BTreeMap<String, String>,
-        statement: &Statement,
-    ) -> ViewDef<'a> {
-        let reads: Vec<RelRef> = ast::relations_read(query)
+    ) -> ViewDef {
+        let reads: Vec<RelRef> = ast::relations_read(&query)
             .into_iter()
             .map(|range| self.rel_ref(range))
             .collect();
-        let mut columns = self.output_columns(query, &reads);
+        let mut columns = self.output_columns(&query, &reads);
         for (column, alias) in columns.iter_mut().zip(aliases) {
-            *column = (*alias).to_owned();
+            column.clone_from(alias);
         }
         ViewDef {
-            query: Some(self.expr(query, statement)),
+            query: Some(self.expr(query)),
             options,
             reads,
             columns,
@@ -652,15 +680,15 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- indexes -----
 
-    fn create_index(&mut self, index: &'a protobuf::IndexStmt, statement: &'a Statement) {
+    fn create_index(&mut self, index: &mut protobuf::IndexStmt) {
         let Some(range) = &index.relation else { return };
         let id = self.target_relation(range);
-        let keys: Vec<IndexKey<'a>> = index
+        let keys: Vec<IndexKey> = index
             .index_params
-            .iter()
-            .filter_map(|param| match &param.node {
-                Some(NodeEnum::IndexElem(elem)) => Some(match elem.expr.as_deref() {
-                    Some(expr) => IndexKey::Expression(self.expr(expr, statement)),
+            .iter_mut()
+            .filter_map(|param| match &mut param.node {
+                Some(NodeEnum::IndexElem(elem)) => Some(match elem.expr.take() {
+                    Some(expr) => IndexKey::Expression(self.expr(expr)),
                     None => IndexKey::Column(elem.name.clone()),
                 }),
                 _ => None,
@@ -706,13 +734,13 @@ impl<'a> Folder<'_, 'a> {
             include,
             predicate: index
                 .where_clause
-                .as_deref()
-                .map(|predicate| self.expr(predicate, statement)),
+                .take()
+                .map(|predicate| self.expr(predicate)),
             unique: index.unique,
             nulls_not_distinct: index.nulls_not_distinct,
             constraint: None,
             concurrently: index.concurrent,
-            anchor: self.anchor,
+            anchor: Some(self.anchor),
         };
         self.model.add_index(id, new_index);
         self.touch(id);
@@ -736,7 +764,7 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- ALTER TABLE -----
 
-    fn alter_table(&mut self, alter: &'a protobuf::AlterTableStmt, statement: &'a Statement) {
+    fn alter_table(&mut self, alter: &mut protobuf::AlterTableStmt) {
         let Some(range) = &alter.relation else { return };
         if alter.objtype() == ObjectType::ObjectIndex {
             return;
@@ -747,60 +775,56 @@ impl<'a> Folder<'_, 'a> {
             None => self.target_relation(range),
         };
         self.touch(id);
-        for command in &alter.cmds {
-            let Some(NodeEnum::AlterTableCmd(command)) = &command.node else {
+        for command in &mut alter.cmds {
+            let Some(NodeEnum::AlterTableCmd(command)) = &mut command.node else {
                 continue;
             };
-            self.alter_table_command(id, command, statement);
+            self.alter_table_command(id, command);
         }
     }
 
-    fn alter_table_command(
-        &mut self,
-        id: RelId,
-        command: &'a protobuf::AlterTableCmd,
-        statement: &'a Statement,
-    ) {
-        let def = command.def.as_deref().and_then(|def| def.node.as_ref());
-        match command.subtype() {
+    fn alter_table_command(&mut self, id: RelId, command: &mut protobuf::AlterTableCmd) {
+        let subtype = command.subtype();
+        if subtype == AlterTableType::AtColumnDefault {
+            let default = command.def.take().map(|node| self.expr(node));
+            self.update_column(id, &command.name, |c| c.default = default);
+            return;
+        }
+        let name = command.name.clone();
+        let missing_ok = command.missing_ok;
+        let def = command.def.as_deref_mut().and_then(|def| def.node.as_mut());
+        match subtype {
             AlterTableType::AtAddColumn | AlterTableType::AtAddColumnToView => {
                 if let Some(NodeEnum::ColumnDef(column)) = def {
-                    if command.missing_ok && self.model.relations[id].has_column(&column.colname) {
+                    if missing_ok && self.model.relations[id].has_column(&column.colname) {
                         return;
                     }
-                    self.add_column(id, column, statement);
+                    self.add_column(id, column);
                 }
             }
-            AlterTableType::AtDropColumn => self.drop_column(id, &command.name),
+            AlterTableType::AtDropColumn => self.drop_column(id, &name),
             AlterTableType::AtAlterColumnType => {
                 if let Some(NodeEnum::ColumnDef(column)) = def {
                     let new_type = column.type_name.as_ref().map(type_name).unwrap_or_default();
-                    self.update_column(id, &command.name, |c| c.type_name = new_type);
+                    self.update_column(id, &name, |c| c.type_name = new_type);
                 }
             }
-            AlterTableType::AtColumnDefault => {
-                let default = command
-                    .def
-                    .as_deref()
-                    .map(|node| self.expr(node, statement));
-                self.update_column(id, &command.name, |c| c.default = default);
-            }
             AlterTableType::AtSetNotNull => {
-                self.update_column(id, &command.name, |c| c.not_null = true);
+                self.update_column(id, &name, |c| c.not_null = true);
             }
             AlterTableType::AtDropNotNull => {
-                self.update_column(id, &command.name, |c| c.not_null = false);
+                self.update_column(id, &name, |c| c.not_null = false);
             }
             AlterTableType::AtAddConstraint => {
                 if let Some(NodeEnum::Constraint(constraint)) = def {
-                    self.add_constraint(id, constraint, None, statement);
+                    self.add_constraint(id, constraint, None);
                 }
             }
-            AlterTableType::AtDropConstraint => self.drop_constraint(id, &command.name),
+            AlterTableType::AtDropConstraint => self.drop_constraint(id, &name),
             AlterTableType::AtEnableRowSecurity => {
                 let relation = &mut self.model.relations[id];
                 relation.rls_enabled = true;
-                relation.rls_enabled_by = self.anchor;
+                relation.rls_enabled_by = Some(self.anchor);
             }
             AlterTableType::AtDisableRowSecurity => self.model.relations[id].rls_enabled = false,
             AlterTableType::AtForceRowSecurity => self.model.relations[id].rls_forced = true,
@@ -811,7 +835,7 @@ impl<'a> Folder<'_, 'a> {
                     let view = self.model.relations[id]
                         .view
                         .get_or_insert_with(ViewDef::default);
-                    if command.subtype() == AlterTableType::AtReplaceRelOptions {
+                    if subtype == AlterTableType::AtReplaceRelOptions {
                         view.options.clear();
                     }
                     view.options.extend(options);
@@ -852,7 +876,7 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- policies -----
 
-    fn create_policy(&mut self, policy: &'a protobuf::CreatePolicyStmt, statement: &'a Statement) {
+    fn create_policy(&mut self, policy: &mut protobuf::CreatePolicyStmt) {
         let Some(range) = &policy.table else { return };
         let id = self.target_relation(range);
         let roles = role_names(&policy.roles);
@@ -866,23 +890,17 @@ impl<'a> Folder<'_, 'a> {
             } else {
                 roles
             },
-            using: policy
-                .qual
-                .as_deref()
-                .map(|node| self.expr(node, statement)),
-            with_check: policy
-                .with_check
-                .as_deref()
-                .map(|node| self.expr(node, statement)),
-            created: self.anchor,
-            changed: self.anchor,
+            using: policy.qual.take().map(|node| self.expr(node)),
+            with_check: policy.with_check.take().map(|node| self.expr(node)),
+            created: Some(self.anchor),
+            changed: Some(self.anchor),
         };
         let policies = &mut self.model.relations[id].policies;
         policies.retain(|existing| existing.name != policy.policy_name);
         policies.push(new_policy);
     }
 
-    fn alter_policy(&mut self, alter: &'a protobuf::AlterPolicyStmt, statement: &'a Statement) {
+    fn alter_policy(&mut self, alter: &mut protobuf::AlterPolicyStmt) {
         let Some(id) = alter
             .table
             .as_ref()
@@ -890,13 +908,10 @@ impl<'a> Folder<'_, 'a> {
         else {
             return;
         };
-        let using = alter.qual.as_deref().map(|node| self.expr(node, statement));
-        let with_check = alter
-            .with_check
-            .as_deref()
-            .map(|node| self.expr(node, statement));
+        let using = alter.qual.take().map(|node| self.expr(node));
+        let with_check = alter.with_check.take().map(|node| self.expr(node));
         let roles = role_names(&alter.roles);
-        let anchor = self.anchor;
+        let anchor = Some(self.anchor);
         let Some(policy) = self.model.relations[id]
             .policies
             .iter_mut()
@@ -919,11 +934,7 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- functions -----
 
-    fn create_function(
-        &mut self,
-        create: &'a protobuf::CreateFunctionStmt,
-        statement: &'a Statement,
-    ) {
+    fn create_function(&mut self, create: &mut protobuf::CreateFunctionStmt) {
         let name = self.qualified(&string_parts(&create.funcname));
         let arg_types = function_arg_types(&create.parameters);
         let mut function = Function {
@@ -944,18 +955,18 @@ impl<'a> Folder<'_, 'a> {
             config: Default::default(),
             body: create
                 .sql_body
-                .as_deref()
-                .map(|body| FunctionBody::Parsed(self.expr(body, statement))),
+                .take()
+                .map(|body| FunctionBody::Parsed(self.expr(body))),
             execute: ["public".to_owned()].into(),
-            created: self.anchor,
-            changed: self.anchor,
+            created: Some(self.anchor),
+            changed: Some(self.anchor),
             dropped: false,
         };
-        for option in &create.options {
-            let Some(NodeEnum::DefElem(option)) = &option.node else {
+        for option in &mut create.options {
+            let Some(NodeEnum::DefElem(option)) = &mut option.node else {
                 continue;
             };
-            let value = option.arg.as_deref().and_then(|arg| arg.node.as_ref());
+            let value = option.arg.as_deref_mut().and_then(|arg| arg.node.as_mut());
             match (option.defname.as_str(), value) {
                 ("language", Some(NodeEnum::String(language))) => {
                     function.language = language.sval.to_lowercase()
@@ -968,9 +979,9 @@ impl<'a> Folder<'_, 'a> {
                 }
                 ("as", Some(NodeEnum::List(list))) => {
                     if let Some(NodeEnum::String(body)) =
-                        list.items.first().and_then(|item| item.node.as_ref())
+                        list.items.first_mut().and_then(|item| item.node.as_mut())
                     {
-                        function.body = Some(FunctionBody::Text(&body.sval));
+                        function.body = Some(FunctionBody::Text(std::mem::take(&mut body.sval)));
                     }
                 }
                 _ => {}
@@ -1029,10 +1040,10 @@ impl<'a> Folder<'_, 'a> {
             .collect()
     }
 
-    fn alter_function(&mut self, alter: &'a protobuf::AlterFunctionStmt) {
+    fn alter_function(&mut self, alter: &mut protobuf::AlterFunctionStmt) {
         let Some(object) = &alter.func else { return };
         for id in self.find_functions(object) {
-            let anchor = self.anchor;
+            let anchor = Some(self.anchor);
             let function = &mut self.model.functions[id];
             function.changed = anchor;
             for action in &alter.actions {
@@ -1057,7 +1068,7 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- triggers -----
 
-    fn create_trigger(&mut self, trigger: &'a protobuf::CreateTrigStmt) {
+    fn create_trigger(&mut self, trigger: &mut protobuf::CreateTrigStmt) {
         let Some(range) = &trigger.relation else {
             return;
         };
@@ -1073,7 +1084,7 @@ impl<'a> Folder<'_, 'a> {
             on_delete: events & 8 != 0,
             on_update: events & 16 != 0,
             on_truncate: events & 32 != 0,
-            created: self.anchor,
+            created: Some(self.anchor),
         };
         let triggers = &mut self.model.relations[id].triggers;
         triggers.retain(|existing| existing.name != trigger.trigname);
@@ -1082,11 +1093,11 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- publications -----
 
-    fn create_publication(&mut self, create: &'a protobuf::CreatePublicationStmt) {
+    fn create_publication(&mut self, create: &mut protobuf::CreatePublicationStmt) {
         let mut publication = Publication {
             name: create.pubname.clone(),
             all_tables: create.for_all_tables,
-            created: self.anchor,
+            created: Some(self.anchor),
             ..Default::default()
         };
         self.publication_objects(&mut publication, &create.pubobjects, true);
@@ -1095,7 +1106,7 @@ impl<'a> Folder<'_, 'a> {
             .insert(create.pubname.clone(), publication);
     }
 
-    fn alter_publication(&mut self, alter: &'a protobuf::AlterPublicationStmt) {
+    fn alter_publication(&mut self, alter: &mut protobuf::AlterPublicationStmt) {
         let mut publication = self
             .model
             .publications
@@ -1126,12 +1137,7 @@ impl<'a> Folder<'_, 'a> {
             .insert(alter.pubname.clone(), publication);
     }
 
-    fn publication_objects(
-        &mut self,
-        publication: &mut Publication,
-        objects: &'a [Node],
-        add: bool,
-    ) {
+    fn publication_objects(&mut self, publication: &mut Publication, objects: &[Node], add: bool) {
         use protobuf::PublicationObjSpecType as Kind;
         let mut previous = Kind::PublicationobjTable;
         for object in objects {
@@ -1164,7 +1170,7 @@ impl<'a> Folder<'_, 'a> {
                         .tables
                         .retain(|(existing, _)| *existing != reference);
                     if add {
-                        publication.tables.push((reference, self.anchor));
+                        publication.tables.push((reference, Some(self.anchor)));
                     }
                 }
                 Kind::PublicationobjTablesInSchema | Kind::PublicationobjTablesInCurSchema => {
@@ -1177,7 +1183,7 @@ impl<'a> Folder<'_, 'a> {
                         .schemas
                         .retain(|(existing, _)| *existing != schema);
                     if add {
-                        publication.schemas.push((schema, self.anchor));
+                        publication.schemas.push((schema, Some(self.anchor)));
                     }
                 }
                 _ => {}
@@ -1187,7 +1193,7 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- grants -----
 
-    fn grant(&mut self, grant: &'a protobuf::GrantStmt) {
+    fn grant(&mut self, grant: &mut protobuf::GrantStmt) {
         use protobuf::GrantTargetType;
         let privileges: Vec<String> = grant
             .privileges
@@ -1294,7 +1300,7 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- DROP, RENAME, SET SCHEMA -----
 
-    fn drop(&mut self, drop: &'a protobuf::DropStmt) {
+    fn drop(&mut self, drop: &mut protobuf::DropStmt) {
         let cascade = drop.behavior() == DropBehavior::DropCascade;
         for object in &drop.objects {
             match drop.remove_type() {
@@ -1431,7 +1437,7 @@ impl<'a> Folder<'_, 'a> {
         }
     }
 
-    fn rename(&mut self, rename: &'a protobuf::RenameStmt) {
+    fn rename(&mut self, rename: &mut protobuf::RenameStmt) {
         let new = rename.newname.clone();
         let relation = rename
             .relation
@@ -1512,7 +1518,7 @@ impl<'a> Folder<'_, 'a> {
                         let schema = self.model.functions[id].name.schema.clone();
                         self.model
                             .rename_function(id, QualName::new(schema, new.clone()));
-                        self.model.functions[id].changed = self.anchor;
+                        self.model.functions[id].changed = Some(self.anchor);
                     }
                 }
             }
@@ -1547,7 +1553,7 @@ impl<'a> Folder<'_, 'a> {
         }
     }
 
-    fn set_schema(&mut self, alter: &'a protobuf::AlterObjectSchemaStmt) {
+    fn set_schema(&mut self, alter: &mut protobuf::AlterObjectSchemaStmt) {
         let schema = alter.newschema.clone();
         match alter.object_type() {
             ObjectType::ObjectTable
@@ -1574,7 +1580,7 @@ impl<'a> Folder<'_, 'a> {
                         let name = self.model.functions[id].name.name.clone();
                         self.model
                             .rename_function(id, QualName::new(schema.clone(), name));
-                        self.model.functions[id].changed = self.anchor;
+                        self.model.functions[id].changed = Some(self.anchor);
                     }
                 }
             }
@@ -1584,22 +1590,22 @@ impl<'a> Folder<'_, 'a> {
 
     // ----- schemas and settings -----
 
-    fn create_schema(&mut self, create: &'a protobuf::CreateSchemaStmt, statement: &'a Statement) {
+    fn create_schema(&mut self, create: &mut protobuf::CreateSchemaStmt) {
         if !create.schemaname.is_empty() {
             self.model
                 .schemas
                 .entry(create.schemaname.clone())
-                .or_insert(self.anchor);
+                .or_insert(Some(self.anchor));
         }
         // Elements of CREATE SCHEMA ... CREATE TABLE ... are created in that schema.
         if !create.schema_elts.is_empty() {
-            let saved = std::mem::replace(&mut self.search_path, vec![create.schemaname.clone()]);
-            for element in &create.schema_elts {
-                if let Some(node) = element.node.as_ref() {
-                    self.statement(node, statement);
+            let saved = std::mem::replace(self.search_path, vec![create.schemaname.clone()]);
+            for element in &mut create.schema_elts {
+                if let Some(node) = element.node.as_mut() {
+                    self.statement(node);
                 }
             }
-            self.search_path = saved;
+            *self.search_path = saved;
         }
     }
 
@@ -1609,9 +1615,9 @@ impl<'a> Folder<'_, 'a> {
         }
         use protobuf::VariableSetKind as Kind;
         match set.kind() {
-            Kind::VarSetValue => self.search_path = search_path_values(set),
+            Kind::VarSetValue => *self.search_path = search_path_values(set),
             Kind::VarSetDefault | Kind::VarReset | Kind::VarResetAll => {
-                self.search_path = vec!["public".to_owned()]
+                *self.search_path = vec!["public".to_owned()]
             }
             _ => {}
         }
@@ -1635,7 +1641,7 @@ impl<'a> Folder<'_, 'a> {
             if let [setting, value, ..] = strings.as_slice()
                 && *setting == "search_path"
             {
-                self.search_path = parse_search_path(value);
+                *self.search_path = parse_search_path(value);
             }
         }
     }
@@ -1870,13 +1876,13 @@ mod tests {
 
     #[test]
     fn table_created_altered_renamed_and_dropped_across_files() {
-        let files = files(&[
+        let mut files = files(&[
             "create table Customers (id uuid primary key, org_id uuid references orgs(id));",
             "alter table customers add column deleted_at timestamptz, enable row level security;",
             "alter table customers rename to clients; alter table clients rename column org_id to organization_id;",
             "create table gone (id int); drop table gone;",
         ]);
-        let model = build_model(&files);
+        let model = build_model(&mut files);
         let clients = model.relation(&QualName::new("public", "clients")).unwrap();
         assert!(clients.rls_enabled);
         let names: Vec<_> = clients.columns.iter().map(|c| c.name.as_str()).collect();
@@ -1900,11 +1906,11 @@ mod tests {
 
     #[test]
     fn search_path_and_quoted_identifiers() {
-        let files = files(&[
+        let mut files = files(&[
             "set search_path = app, public; create table \"ChatMessage\" (id int); create index on \"ChatMessage\" (id);",
             "create table t (id int);",
         ]);
-        let model = build_model(&files);
+        let model = build_model(&mut files);
         let chat = model
             .relation(&QualName::new("app", "ChatMessage"))
             .unwrap();
@@ -1915,12 +1921,12 @@ mod tests {
 
     #[test]
     fn policies_dropped_recreated_and_altered() {
-        let files = files(&[
+        let mut files = files(&[
             "create table t (id int); create policy p on t for select to authenticated using (true);",
             "drop policy p on t; create policy \"P 2\" on public.t using (id = 1);",
             "alter policy \"P 2\" on t to anon using (id = 2);",
         ]);
-        let model = build_model(&files);
+        let model = build_model(&mut files);
         let table = model.relation(&QualName::new("public", "t")).unwrap();
         assert_eq!(table.policies.len(), 1);
         let policy = &table.policies[0];
@@ -1932,11 +1938,11 @@ mod tests {
 
     #[test]
     fn functions_grants_and_later_alter() {
-        let files = files(&[
+        let mut files = files(&[
             "create function public.f(a int, out b text) returns text language plpgsql security definer as $$ begin end $$;",
             "alter function public.f(integer) set search_path = ''; revoke execute on function public.f(int) from public;",
         ]);
-        let model = build_model(&files);
+        let model = build_model(&mut files);
         let function = &model.functions[0];
         assert_eq!(function.signature(), "public.f(int4)");
         assert!(function.security_definer);
@@ -1949,11 +1955,11 @@ mod tests {
 
     #[test]
     fn views_follow_renamed_tables_and_options_change() {
-        let files = files(&[
+        let mut files = files(&[
             "create table \"ChatRoom\" (id int, \"RoomName\" text); create view chat_rooms as select id, \"RoomName\" as room_name from \"ChatRoom\";",
             "alter table \"ChatRoom\" rename to \"Room\"; alter view chat_rooms set (security_invoker = on);",
         ]);
-        let model = build_model(&files);
+        let model = build_model(&mut files);
         let view = model
             .relation(&QualName::new("public", "chat_rooms"))
             .unwrap();
@@ -1968,11 +1974,11 @@ mod tests {
 
     #[test]
     fn publications_and_do_blocks() {
-        let files = files(&[
+        let mut files = files(&[
             "create table chat (id int); alter publication supabase_realtime add table chat;",
             "do $$ begin perform 1; end $$;",
         ]);
-        let model = build_model(&files);
+        let model = build_model(&mut files);
         let publication = &model.publications["supabase_realtime"];
         assert_eq!(publication.tables.len(), 1);
         assert_eq!(model.notes.len(), 1);

@@ -29,16 +29,18 @@ impl Anchor {
     }
 }
 
-/// A parse tree borrowed from a statement, with what is needed to place its locations.
-#[derive(Clone, Copy, Debug)]
-pub struct Expr<'a> {
-    pub node: &'a Node,
+/// A parse tree taken out of a statement (moved, not copied), with what is needed to place
+/// its locations. The model owns the few subtrees rules need; the rest of each statement's
+/// tree is dropped after the fold, so memory follows the model, not the input.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub node: Box<Node>,
     /// File and file offset of the text the parser saw (locations count from there);
     /// `None` for expressions read from a live catalog.
     pub base: Option<(FileId, usize)>,
 }
 
-impl<'a> Expr<'a> {
+impl Expr {
     /// The file span of a parser location inside this expression, if it has a file.
     pub fn span_at(&self, location: i32, len: usize) -> Option<(FileId, Span)> {
         let (file, base) = self.base?;
@@ -81,7 +83,7 @@ pub enum RelRef {
 }
 
 #[derive(Debug)]
-pub struct Relation<'a> {
+pub struct Relation {
     pub name: QualName,
     pub kind: RelKind,
     /// The CREATE statement; `None` for a relation the migrations only refer to (for example
@@ -91,21 +93,21 @@ pub struct Relation<'a> {
     pub changed: Option<Anchor>,
     pub dropped: bool,
     pub partition_of: Option<RelRef>,
-    pub columns: Vec<Column<'a>>,
-    pub constraints: Vec<Constraint<'a>>,
-    pub indexes: Vec<Index<'a>>,
-    pub policies: Vec<Policy<'a>>,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    pub indexes: Vec<Index>,
+    pub policies: Vec<Policy>,
     pub triggers: Vec<Trigger>,
     pub rls_enabled: bool,
     pub rls_forced: bool,
     /// The statement that last enabled row level security.
     pub rls_enabled_by: Option<Anchor>,
-    pub view: Option<ViewDef<'a>>,
+    pub view: Option<ViewDef>,
     /// Privileges granted, by role (`public` for PUBLIC).
     pub grants: BTreeMap<String, BTreeSet<String>>,
 }
 
-impl<'a> Relation<'a> {
+impl Relation {
     pub fn new(name: QualName, kind: RelKind, created: Option<Anchor>) -> Self {
         Relation {
             name,
@@ -127,7 +129,7 @@ impl<'a> Relation<'a> {
         }
     }
 
-    pub fn column(&self, name: &str) -> Option<&Column<'a>> {
+    pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|column| column.name == name)
     }
 
@@ -142,12 +144,12 @@ impl<'a> Relation<'a> {
 }
 
 #[derive(Debug)]
-pub struct Column<'a> {
+pub struct Column {
     pub name: String,
     /// As Postgres prints it in signatures (`int4`, `text[]`, `public.status`).
     pub type_name: String,
     pub not_null: bool,
-    pub default: Option<Expr<'a>>,
+    pub default: Option<Expr>,
     pub created: Option<Anchor>,
 }
 
@@ -201,24 +203,24 @@ pub struct ForeignKey {
 }
 
 #[derive(Clone, Debug)]
-pub struct Constraint<'a> {
+pub struct Constraint {
     pub name: String,
     pub kind: ConstraintKind,
     pub columns: Vec<String>,
     pub foreign_key: Option<ForeignKey>,
     pub nulls_not_distinct: bool,
-    pub check: Option<Expr<'a>>,
+    pub check: Option<Expr>,
     /// The constraint clause.
     pub anchor: Option<Anchor>,
 }
 
 #[derive(Clone, Debug)]
-pub enum IndexKey<'a> {
+pub enum IndexKey {
     Column(String),
-    Expression(Expr<'a>),
+    Expression(Expr),
 }
 
-impl IndexKey<'_> {
+impl IndexKey {
     pub fn column(&self) -> Option<&str> {
         match self {
             IndexKey::Column(name) => Some(name),
@@ -228,12 +230,12 @@ impl IndexKey<'_> {
 }
 
 #[derive(Clone, Debug)]
-pub struct Index<'a> {
+pub struct Index {
     pub name: String,
     pub method: String,
-    pub keys: Vec<IndexKey<'a>>,
+    pub keys: Vec<IndexKey>,
     pub include: Vec<String>,
-    pub predicate: Option<Expr<'a>>,
+    pub predicate: Option<Expr>,
     pub unique: bool,
     pub nulls_not_distinct: bool,
     /// The primary key or unique constraint this index backs.
@@ -242,7 +244,7 @@ pub struct Index<'a> {
     pub anchor: Option<Anchor>,
 }
 
-impl Index<'_> {
+impl Index {
     /// Whether `columns` are the leading key columns of this index, in order.
     pub fn starts_with_columns(&self, columns: &[String]) -> bool {
         columns.len() <= self.keys.len()
@@ -285,7 +287,7 @@ impl PolicyCommand {
 }
 
 #[derive(Clone, Debug)]
-pub struct Policy<'a> {
+pub struct Policy {
     pub name: String,
     pub command: PolicyCommand,
     pub permissive: bool,
@@ -293,8 +295,8 @@ pub struct Policy<'a> {
     pub roles: Vec<String>,
     /// Whether the policy had a `TO` clause.
     pub has_to_clause: bool,
-    pub using: Option<Expr<'a>>,
-    pub with_check: Option<Expr<'a>>,
+    pub using: Option<Expr>,
+    pub with_check: Option<Expr>,
     pub created: Option<Anchor>,
     pub changed: Option<Anchor>,
 }
@@ -314,9 +316,9 @@ pub struct Trigger {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct ViewDef<'a> {
+pub struct ViewDef {
     /// The SELECT the view runs.
-    pub query: Option<Expr<'a>>,
+    pub query: Option<Expr>,
     /// `WITH (...)` options, names and values lower-cased, e.g. `security_invoker = true`.
     pub options: BTreeMap<String, String>,
     /// Relations named in the query (CTE names excluded), resolved when the view was created.
@@ -325,7 +327,7 @@ pub struct ViewDef<'a> {
     pub columns: Vec<String>,
 }
 
-impl ViewDef<'_> {
+impl ViewDef {
     /// `security_invoker` set to a true value (`true`, `on`, `1`, `yes`).
     pub fn security_invoker(&self) -> bool {
         self.options
@@ -350,15 +352,15 @@ pub enum FuncKind {
 }
 
 #[derive(Clone, Debug)]
-pub enum FunctionBody<'a> {
-    /// `AS '...'` text, with the file offset of the statement that holds it.
-    Text(&'a str),
+pub enum FunctionBody {
+    /// `AS '...'` text.
+    Text(String),
     /// A SQL-standard `BEGIN ATOMIC ... END` or `RETURN ...` body.
-    Parsed(Expr<'a>),
+    Parsed(Expr),
 }
 
 #[derive(Clone, Debug)]
-pub struct Function<'a> {
+pub struct Function {
     pub name: QualName,
     /// Input argument types, normalised (`int4`, `uuid`).
     pub arg_types: Vec<String>,
@@ -368,7 +370,7 @@ pub struct Function<'a> {
     pub security_definer: bool,
     /// `SET name = value` options, e.g. `search_path`.
     pub config: BTreeMap<String, String>,
-    pub body: Option<FunctionBody<'a>>,
+    pub body: Option<FunctionBody>,
     /// Roles with EXECUTE (`public` included by default, as in Postgres).
     pub execute: BTreeSet<String>,
     pub created: Option<Anchor>,
@@ -376,7 +378,7 @@ pub struct Function<'a> {
     pub dropped: bool,
 }
 
-impl Function<'_> {
+impl Function {
     /// `schema.name(argtypes)`, the form used in findings.
     pub fn signature(&self) -> String {
         format!("{}({})", self.name, self.arg_types.join(", "))
@@ -403,9 +405,9 @@ pub struct ModelNote {
 
 /// The whole model.
 #[derive(Debug, Default)]
-pub struct Model<'a> {
-    pub relations: Vec<Relation<'a>>,
-    pub functions: Vec<Function<'a>>,
+pub struct Model {
+    pub relations: Vec<Relation>,
+    pub functions: Vec<Function>,
     pub publications: BTreeMap<String, Publication>,
     /// Schemas created by the migrations, with the statement that created each.
     pub schemas: BTreeMap<String, Option<Anchor>>,
@@ -416,17 +418,17 @@ pub struct Model<'a> {
     index_names: HashMap<QualName, RelId>,
 }
 
-impl<'a> Model<'a> {
+impl Model {
     pub fn relation_id(&self, name: &QualName) -> Option<RelId> {
         self.relation_names.get(name).copied()
     }
 
-    pub fn relation(&self, name: &QualName) -> Option<&Relation<'a>> {
+    pub fn relation(&self, name: &QualName) -> Option<&Relation> {
         self.relation_id(name).map(|id| &self.relations[id])
     }
 
     /// Relations that exist at the end (not dropped), in creation order.
-    pub fn live_relations(&self) -> impl Iterator<Item = (RelId, &Relation<'a>)> {
+    pub fn live_relations(&self) -> impl Iterator<Item = (RelId, &Relation)> {
         self.relations
             .iter()
             .enumerate()
@@ -434,7 +436,7 @@ impl<'a> Model<'a> {
     }
 
     /// Functions that exist at the end, in creation order.
-    pub fn live_functions(&self) -> impl Iterator<Item = (FuncId, &Function<'a>)> {
+    pub fn live_functions(&self) -> impl Iterator<Item = (FuncId, &Function)> {
         self.functions
             .iter()
             .enumerate()
@@ -457,7 +459,7 @@ impl<'a> Model<'a> {
         self.index_names.get(index).copied()
     }
 
-    pub fn add_relation(&mut self, relation: Relation<'a>) -> RelId {
+    pub fn add_relation(&mut self, relation: Relation) -> RelId {
         let id = self.relations.len();
         self.relation_names.insert(relation.name.clone(), id);
         self.relations.push(relation);
@@ -505,7 +507,7 @@ impl<'a> Model<'a> {
         }
     }
 
-    pub fn add_index(&mut self, id: RelId, index: Index<'a>) {
+    pub fn add_index(&mut self, id: RelId, index: Index) {
         let schema = self.relations[id].name.schema.clone();
         self.index_names
             .insert(QualName::new(schema, index.name.clone()), id);
@@ -536,7 +538,7 @@ impl<'a> Model<'a> {
         }
     }
 
-    pub fn add_function(&mut self, function: Function<'a>) -> FuncId {
+    pub fn add_function(&mut self, function: Function) -> FuncId {
         let id = self.functions.len();
         self.function_names
             .entry(function.name.clone())

@@ -55,7 +55,7 @@ impl Rule for ParseError {
         }
     }
 
-    fn check_statement(&self, ctx: &StatementContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check_statement(&self, ctx: &StatementContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(error) = &ctx.statement.error else {
             return;
         };

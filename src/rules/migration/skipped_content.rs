@@ -53,7 +53,7 @@ impl Rule for SkippedContent {
         }
     }
 
-    fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for note in &ctx.model.notes {
             out.push(Diagnostic::at(
                 Self::META.name,

@@ -46,7 +46,7 @@ impl Rule for AuthFunctionNotWrapped {
         &Self::META
     }
 
-    fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
             for policy in &table.policies {
                 let expressions = [policy.using.as_ref(), policy.with_check.as_ref()];
@@ -156,9 +156,9 @@ mod tests {
         )
         .unwrap();
         config.set_level("auth-function-not-wrapped", crate::rules::Level::Warning);
-        let files =
+        let mut files =
             files(&["create table t (o uuid); create policy p on t using (o = current_tenant());"]);
-        let outcome = crate::engine::lint(&files, &config);
+        let outcome = crate::engine::lint(&mut files, &config);
         assert!(outcome.diagnostics.iter().any(|d| d.rule == RULE));
     }
 }

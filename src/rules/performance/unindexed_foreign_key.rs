@@ -43,7 +43,7 @@ impl Rule for UnindexedForeignKey {
         &Self::META
     }
 
-    fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
             if !table.is_defined() {
                 continue;

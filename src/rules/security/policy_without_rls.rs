@@ -39,7 +39,7 @@ impl Rule for PolicyWithoutRls {
         &Self::META
     }
 
-    fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
             if !table.is_defined() || table.rls_enabled || table.policies.is_empty() {
                 continue;

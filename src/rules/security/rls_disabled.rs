@@ -38,7 +38,7 @@ impl Rule for RlsDisabled {
         &Self::META
     }
 
-    fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
             if table.kind.is_table()
                 && table.is_defined()

@@ -36,7 +36,7 @@ impl Rule for RlsEnabledNoPolicy {
         &Self::META
     }
 
-    fn check_schema(&self, ctx: &SchemaContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
             if table.is_defined()
                 && table.rls_enabled
