@@ -4,6 +4,7 @@
 pub mod ffi;
 pub mod split;
 pub mod suppression;
+pub mod text;
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::Node;

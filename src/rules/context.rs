@@ -50,35 +50,9 @@ impl SchemaContext<'_> {
     pub fn call_span(&self, expr: &Expr, location: i32) -> Option<(FileId, Span)> {
         let (file, at) = expr.span_at(location, 0)?;
         let text = self.files.get(file as usize)?.source.text.get(at.start..)?;
-        Some((file, Span::new(at.start, at.start + call_len(text))))
+        Some((
+            file,
+            Span::new(at.start, at.start + crate::parse::text::call_len(text)),
+        ))
     }
-}
-
-/// Length of `name(...)` at the start of `text`, parentheses balanced and quotes skipped.
-fn call_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'\'' | b'"' => {
-                let quote = bytes[index];
-                index += 1;
-                while index < bytes.len() && bytes[index] != quote {
-                    index += 1;
-                }
-            }
-            b'(' => depth += 1,
-            b')' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return index + 1;
-                }
-            }
-            b';' => break,
-            _ => {}
-        }
-        index += 1;
-    }
-    text.find('(').unwrap_or(text.len().min(1))
 }

@@ -99,7 +99,7 @@ impl Folder<'_> {
         let statement = self.anchor.span;
         let start = (statement.start + usize::try_from(location).unwrap_or(0)).min(statement.end);
         let text = self.text.get(start..statement.end).unwrap_or("");
-        Span::new(start, start + clause_len(text))
+        Span::new(start, start + crate::parse::text::clause_len(text))
     }
 
     fn statement(&mut self, node: &mut NodeEnum) {
@@ -1214,12 +1214,7 @@ impl Folder<'_> {
                     return;
                 }
                 let ids: Vec<FuncId> = if all_in_schema {
-                    let schemas = string_parts(&grant.objects);
-                    self.model
-                        .live_functions()
-                        .filter(|(_, f)| schemas.contains(&f.name.schema.as_str()))
-                        .map(|(id, _)| id)
-                        .collect()
+                    self.model.functions_in(&string_parts(&grant.objects))
                 } else {
                     grant
                         .objects
@@ -1246,12 +1241,7 @@ impl Folder<'_> {
             }
             ObjectType::ObjectTable => {
                 let ids: Vec<RelId> = if all_in_schema {
-                    let schemas = string_parts(&grant.objects);
-                    self.model
-                        .live_relations()
-                        .filter(|(_, r)| schemas.contains(&r.name.schema.as_str()))
-                        .map(|(id, _)| id)
-                        .collect()
+                    self.model.relations_in(&string_parts(&grant.objects))
                 } else {
                     grant
                         .objects
@@ -1417,21 +1407,11 @@ impl Folder<'_> {
 
     fn drop_schema(&mut self, schema: &str) {
         self.model.schemas.remove(schema);
-        let relations: Vec<RelId> = self
-            .model
-            .live_relations()
-            .filter(|(_, r)| r.name.schema == schema)
-            .map(|(id, _)| id)
-            .collect();
+        let relations = self.model.relations_in(&[schema]);
         for id in relations {
             self.drop_relation_cascading(id, true);
         }
-        let functions: Vec<FuncId> = self
-            .model
-            .live_functions()
-            .filter(|(_, f)| f.name.schema == schema)
-            .map(|(id, _)| id)
-            .collect();
+        let functions = self.model.functions_in(&[schema]);
         for id in functions {
             self.model.drop_function(id);
         }
@@ -1531,22 +1511,12 @@ impl Folder<'_> {
         if let Some(anchor) = self.model.schemas.remove(old) {
             self.model.schemas.insert(new.to_owned(), anchor);
         }
-        let relations: Vec<RelId> = self
-            .model
-            .live_relations()
-            .filter(|(_, r)| r.name.schema == old)
-            .map(|(id, _)| id)
-            .collect();
+        let relations = self.model.relations_in(&[old]);
         for id in relations {
             let name = self.model.relations[id].name.name.clone();
             self.model.rename_relation(id, QualName::new(new, name));
         }
-        let functions: Vec<FuncId> = self
-            .model
-            .live_functions()
-            .filter(|(_, f)| f.name.schema == old)
-            .map(|(id, _)| id)
-            .collect();
+        let functions = self.model.functions_in(&[old]);
         for id in functions {
             let name = self.model.functions[id].name.name.clone();
             self.model.rename_function(id, QualName::new(new, name));
@@ -1826,32 +1796,6 @@ pub fn make_object_name(name1: &str, name2: &str, label: &str) -> String {
     name.push('_');
     name.push_str(label);
     name
-}
-
-/// Length of a clause up to the next `,` or `)` outside parentheses and quotes, with
-/// trailing whitespace trimmed.
-fn clause_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'\'' | b'"' => {
-                let quote = bytes[index];
-                index += 1;
-                while index < bytes.len() && bytes[index] != quote {
-                    index += 1;
-                }
-            }
-            b'(' => depth += 1,
-            b')' if depth == 0 => break,
-            b')' => depth -= 1,
-            b',' if depth == 0 => break,
-            _ => {}
-        }
-        index += 1;
-    }
-    text[..index.min(text.len())].trim_end().len()
 }
 
 #[cfg(test)]

@@ -443,6 +443,22 @@ impl Model {
             .filter(|(_, function)| !function.dropped)
     }
 
+    /// Live relations in any of `schemas`.
+    pub fn relations_in(&self, schemas: &[&str]) -> Vec<RelId> {
+        self.live_relations()
+            .filter(|(_, r)| schemas.contains(&r.name.schema.as_str()))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// Live functions in any of `schemas`.
+    pub fn functions_in(&self, schemas: &[&str]) -> Vec<FuncId> {
+        self.live_functions()
+            .filter(|(_, f)| schemas.contains(&f.name.schema.as_str()))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
     pub fn functions_named(&self, name: &QualName) -> &[FuncId] {
         self.function_names.get(name).map_or(&[], Vec::as_slice)
     }
