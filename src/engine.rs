@@ -85,7 +85,8 @@ impl<'c> Linter<'c> {
     }
 
     /// Runs the schema rules on the final model and applies levels and suppressions.
-    pub fn finish(self, files: &[ParsedFile]) -> (Model, Outcome) {
+    pub fn finish(mut self, files: &[ParsedFile]) -> (Model, Outcome) {
+        crate::schema::functions::analyze(&mut self.model);
         let outcome = lint_model(files, &self.model, self.config, self.findings);
         (self.model, outcome)
     }

@@ -117,7 +117,7 @@ impl Folder<'_> {
             NodeEnum::CreatePublicationStmt(publication) => self.create_publication(publication),
             NodeEnum::AlterPublicationStmt(publication) => self.alter_publication(publication),
             NodeEnum::GrantStmt(grant) => self.grant(grant),
-            NodeEnum::AlterDefaultPrivilegesStmt(_) => {}
+            NodeEnum::AlterDefaultPrivilegesStmt(alter) => self.default_privileges(alter),
             NodeEnum::DropStmt(drop) => self.drop(drop),
             NodeEnum::RenameStmt(rename) => self.rename(rename),
             NodeEnum::AlterObjectSchemaStmt(alter) => self.set_schema(alter),
@@ -880,11 +880,16 @@ impl Folder<'_> {
         let Some(range) = &policy.table else { return };
         let id = self.target_relation(range);
         let roles = role_names(&policy.roles);
+        // Without TO, the grammar supplies PUBLIC with no location.
+        let has_to_clause = !policy
+            .roles
+            .iter()
+            .all(|role| matches!(&role.node, Some(NodeEnum::RoleSpec(role)) if role.location < 0));
         let new_policy = Policy {
             name: policy.policy_name.clone(),
             command: PolicyCommand::from_sql(&policy.cmd_name),
             permissive: policy.permissive,
-            has_to_clause: !roles.is_empty(),
+            has_to_clause,
             roles: if roles.is_empty() {
                 vec!["public".to_owned()]
             } else {
@@ -958,6 +963,7 @@ impl Folder<'_> {
                 .take()
                 .map(|body| FunctionBody::Parsed(self.expr(body))),
             execute: ["public".to_owned()].into(),
+            analysis: BodyAnalysis::default(),
             created: Some(self.anchor),
             changed: Some(self.anchor),
             dropped: false,
@@ -1002,6 +1008,18 @@ impl Folder<'_> {
                 *old = function;
             }
             None => {
+                for (schema, role, granted) in &self.model.default_function_execute {
+                    if schema
+                        .as_ref()
+                        .is_none_or(|schema| *schema == function.name.schema)
+                    {
+                        if *granted {
+                            function.execute.insert(role.clone());
+                        } else {
+                            function.execute.remove(role);
+                        }
+                    }
+                }
                 self.model.add_function(function);
             }
         }
@@ -1285,6 +1303,55 @@ impl Folder<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Records default EXECUTE privileges on functions; they apply to functions created later.
+    fn default_privileges(&mut self, alter: &mut protobuf::AlterDefaultPrivilegesStmt) {
+        let Some(action) = &alter.action else { return };
+        let functions = matches!(
+            action.objtype(),
+            ObjectType::ObjectFunction | ObjectType::ObjectRoutine | ObjectType::ObjectProcedure
+        );
+        let privileges: Vec<&str> = action
+            .privileges
+            .iter()
+            .filter_map(|privilege| match &privilege.node {
+                Some(NodeEnum::AccessPriv(privilege)) => Some(privilege.priv_name.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !functions
+            || !(privileges.is_empty()
+                || privileges.iter().any(|p| p.eq_ignore_ascii_case("execute")))
+        {
+            return;
+        }
+        let mut schemas: Vec<Option<String>> = Vec::new();
+        for option in &alter.options {
+            if let Some(NodeEnum::DefElem(option)) = &option.node
+                && option.defname == "schemas"
+                && let Some(NodeEnum::List(list)) =
+                    option.arg.as_deref().and_then(|arg| arg.node.as_ref())
+            {
+                schemas.extend(
+                    string_parts(&list.items)
+                        .into_iter()
+                        .map(|schema| Some(schema.to_owned())),
+                );
+            }
+        }
+        if schemas.is_empty() {
+            schemas.push(None);
+        }
+        for role in role_names(&action.grantees) {
+            for schema in &schemas {
+                self.model.default_function_execute.push((
+                    schema.clone(),
+                    role.clone(),
+                    action.is_grant,
+                ));
+            }
         }
     }
 

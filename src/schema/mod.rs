@@ -1,6 +1,7 @@
 //! The schema model and how statements build it.
 
 pub mod fold;
+pub mod functions;
 pub mod model;
 pub mod names;
 

@@ -359,6 +359,16 @@ pub enum FunctionBody {
     Parsed(Expr),
 }
 
+/// What a function body reads and calls, with names resolved through the function's own
+/// `search_path` (or `public`).
+#[derive(Clone, Debug, Default)]
+pub struct BodyAnalysis {
+    /// Relations the body's SQL names (CTE names excluded).
+    pub reads: Vec<QualName>,
+    /// Functions the body calls.
+    pub calls: Vec<QualName>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Function {
     pub name: QualName,
@@ -371,6 +381,8 @@ pub struct Function {
     /// `SET name = value` options, e.g. `search_path`.
     pub config: BTreeMap<String, String>,
     pub body: Option<FunctionBody>,
+    /// What the body reads and calls, filled in by `schema::functions::analyze`.
+    pub analysis: BodyAnalysis,
     /// Roles with EXECUTE (`public` included by default, as in Postgres).
     pub execute: BTreeSet<String>,
     pub created: Option<Anchor>,
@@ -412,6 +424,9 @@ pub struct Model {
     /// Schemas created by the migrations, with the statement that created each.
     pub schemas: BTreeMap<String, Option<Anchor>>,
     pub notes: Vec<ModelNote>,
+    /// `ALTER DEFAULT PRIVILEGES [IN SCHEMA s] GRANT|REVOKE EXECUTE ON FUNCTIONS ...`, in order:
+    /// (schema or `None` for all, role, granted).
+    pub default_function_execute: Vec<(Option<String>, String, bool)>,
     relation_names: HashMap<QualName, RelId>,
     function_names: HashMap<QualName, Vec<FuncId>>,
     /// Index name (schema-qualified) -> the relation it is on.

@@ -1,3 +1,15 @@
+pub mod auth_users_exposed;
+pub mod function_search_path_mutable;
+pub mod insert_policy_owner_check;
+pub mod policy_always_true;
+pub mod policy_recursion;
+pub mod policy_role_public;
+pub mod policy_user_metadata;
 pub mod policy_without_rls;
+pub mod realtime_without_rls;
 pub mod rls_disabled;
 pub mod rls_enabled_no_policy;
+pub mod security_definer_exposed;
+pub mod security_definer_search_path;
+pub mod tenant_isolation;
+pub mod view_bypasses_rls;
