@@ -380,8 +380,7 @@ fn own_column_name<'e>(
         [] => return None,
     };
     let qualified_with_table = qualifier == Some(table.name.name.as_str());
-    if (sublink_depth == 0 && (qualifier.is_none() || qualified_with_table)) || qualified_with_table
-    {
+    if qualified_with_table || (sublink_depth == 0 && qualifier.is_none()) {
         Some(name)
     } else {
         None

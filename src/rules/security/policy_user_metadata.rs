@@ -101,10 +101,10 @@ fn reads_user_metadata(expr: &Expr, config: &Config) -> bool {
                 found = true;
             }
         }
-        NodeRef::ColumnRef(column) => {
-            if string_parts(&column.fields).last() == Some(&"raw_user_meta_data") {
-                found = true;
-            }
+        NodeRef::ColumnRef(column)
+            if string_parts(&column.fields).last() == Some(&"raw_user_meta_data") =>
+        {
+            found = true;
         }
         _ => {}
     });
