@@ -223,6 +223,36 @@ pub fn func_name(call: &protobuf::FuncCall) -> Vec<&str> {
     crate::schema::names::string_parts(&call.funcname)
 }
 
+/// A parse tree's structure as text with every source position removed, so the same
+/// expression written in two places has the same shape. (`prost` types compare positions too,
+/// and a position-blind walk over all 270 node kinds would repeat their Debug output.)
+pub fn shape(node: &Node) -> String {
+    const POSITION_FIELDS: [&str; 5] = [
+        "location: ",
+        "list_start: ",
+        "list_end: ",
+        "rexpr_list_start: ",
+        "rexpr_list_end: ",
+    ];
+    let debug = format!("{node:?}");
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some((index, field)) = POSITION_FIELDS
+        .iter()
+        .filter_map(|field| rest.find(field).map(|index| (index, field)))
+        .min()
+    {
+        out.push_str(&rest[..index]);
+        let after = &rest[index + field.len()..];
+        let digits = after
+            .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+            .unwrap_or(after.len());
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Strips type casts, collations and parentheses (which the parser already drops).
 pub fn strip_casts(mut node: &NodeEnum) -> &NodeEnum {
     loop {
@@ -266,6 +296,16 @@ mod tests {
             calls,
             [("auth.uid".to_owned(), 0), ("auth.uid".to_owned(), 1)]
         );
+    }
+
+    #[test]
+    fn shape_ignores_positions() {
+        let a = first_statement("select lower(email) in ('a', 'b')");
+        let b = first_statement("select   lower( email )   in ('a','b')");
+        let c = first_statement("select lower(name) in ('a', 'b')");
+        assert_eq!(shape(&a), shape(&b));
+        assert_ne!(shape(&a), shape(&c));
+        assert!(!shape(&a).contains("location"));
     }
 
     #[test]

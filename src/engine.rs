@@ -60,6 +60,7 @@ impl<'c> Linter<'c> {
     /// Judges a file and each statement where it stands, then folds the statement into the
     /// model. The statements' parse trees are consumed: what the model keeps is moved into it.
     pub fn add_file(&mut self, file: &mut ParsedFile) {
+        crate::rollback::mark(file, &self.config.rollback_pattern);
         for rule in &self.enabled {
             rule.check_file(file, self.config, &mut self.findings);
         }
@@ -70,17 +71,26 @@ impl<'c> Linter<'c> {
                 index,
                 statement: &file.statements[index],
                 model: &self.model,
+                search_path: folder.search_path(),
                 config: self.config,
             };
-            for rule in &self.enabled {
+            // Rollbacks are only checked for syntax: they undo, and are not part of the schema.
+            let rollback = ctx.statement.rollback;
+            for rule in self
+                .enabled
+                .iter()
+                .filter(|rule| !rollback || rule.meta().name == "parse-error")
+            {
                 rule.check_statement(&ctx, &mut self.findings);
             }
-            folder.fold(
-                &mut self.model,
-                &file.source.text,
-                index,
-                &mut file.statements[index],
-            );
+            if !rollback {
+                folder.fold(
+                    &mut self.model,
+                    &file.source.text,
+                    index,
+                    &mut file.statements[index],
+                );
+            }
         }
     }
 

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod parse;
 pub mod report;
+pub mod rollback;
 pub mod rules;
 pub mod schema;
 pub mod source;

@@ -170,8 +170,7 @@ fn default_paths_prefer_supabase_migrations() {
 #[test]
 fn files_are_ordered_by_name_within_folders() {
     let project = tempfile::tempdir().unwrap();
-    // Created in 2, RLS enabled in 10: name order puts 10 after 2 only if sorted as names of
-    // equal-width timestamps, which is what Supabase uses.
+    // Written in reverse order on disk; Supabase's timestamps sort by name.
     std::fs::write(
         project.path().join("20240102000000_enable.sql"),
         "alter table t enable row level security;",
@@ -197,7 +196,8 @@ fn files_are_ordered_by_name_within_folders() {
         .iter()
         .map(|d| d["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules, ["rls-enabled-no-policy"]);
+    // Created in the first file, enabled in the second: only true in name order.
+    assert_eq!(rules, ["rls-enabled-late", "rls-enabled-no-policy"]);
 }
 
 #[test]

@@ -21,6 +21,8 @@ pub struct Statement {
     /// The parsed statement, or `None` when it did not parse.
     pub ast: Option<Node>,
     pub error: Option<StatementError>,
+    /// Part of a rollback (a rollback file or a goose/dbmate down section): parsed, not folded.
+    pub rollback: bool,
 }
 
 impl Statement {
@@ -98,6 +100,7 @@ pub fn parse_file(source: SourceFile) -> ParsedFile {
             span: Span::new(note.start, note.end),
             ast: None,
             error: Some(error),
+            rollback: false,
         });
     }
     statements.sort_by_key(|statement| statement.span.start);
@@ -137,6 +140,7 @@ fn parse_statement(sql: &str, span: Span, out: &mut Vec<Statement>) {
                     span: Span::new(start, end),
                     ast: raw.stmt.map(|node| *node),
                     error: None,
+                    rollback: false,
                 });
             }
         }
@@ -152,6 +156,7 @@ fn parse_statement(sql: &str, span: Span, out: &mut Vec<Statement>) {
                 span,
                 ast: None,
                 error: Some(error),
+                rollback: false,
             });
         }
     }

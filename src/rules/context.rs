@@ -41,7 +41,30 @@ pub struct StatementContext<'c> {
     pub index: usize,
     pub statement: &'c Statement,
     pub model: &'c Model,
+    /// The file's search path before this statement.
+    pub search_path: &'c [String],
     pub config: &'c Config,
+}
+
+impl StatementContext<'_> {
+    /// A relation of the model so far, by a statement's (possibly unqualified) name.
+    pub fn find_relation(
+        &self,
+        range: &pg_query::protobuf::RangeVar,
+    ) -> Option<crate::schema::RelId> {
+        if !range.schemaname.is_empty() {
+            return self.model.relation_id(&crate::schema::QualName::new(
+                range.schemaname.as_str(),
+                range.relname.as_str(),
+            ));
+        }
+        self.search_path.iter().find_map(|schema| {
+            self.model.relation_id(&crate::schema::QualName::new(
+                schema.as_str(),
+                range.relname.as_str(),
+            ))
+        })
+    }
 }
 
 impl SchemaContext<'_> {

@@ -10,9 +10,11 @@ pub mod policy;
 #[cfg(test)]
 pub mod testing;
 
+pub mod conventions;
 pub mod migration;
 pub mod performance;
 pub mod security;
+pub mod soft_delete;
 
 use serde::Serialize;
 
@@ -192,9 +194,23 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &security::tenant_isolation::TenantIsolation,
         &security::realtime_without_rls::RealtimeWithoutRls,
         &security::policy_role_public::PolicyRolePublic,
+        &soft_delete::soft_delete_hard_delete::SoftDeleteHardDelete,
+        &soft_delete::soft_delete_unique::SoftDeleteUnique,
         &performance::auth_function_not_wrapped::AuthFunctionNotWrapped,
         &performance::unindexed_foreign_key::UnindexedForeignKey,
+        &performance::unindexed_policy_column::UnindexedPolicyColumn,
+        &performance::multiple_permissive_policies::MultiplePermissivePolicies,
+        &performance::duplicate_index::DuplicateIndex,
+        &performance::no_primary_key::NoPrimaryKey,
+        &performance::matview_missing_unique_index::MatviewMissingUniqueIndex,
+        &conventions::missing_snake_case_view::MissingSnakeCaseView,
+        &conventions::view_column_coverage::ViewColumnCoverage,
+        &conventions::auth_users_fk_on_delete::AuthUsersFkOnDelete,
+        &conventions::updated_at_no_trigger::UpdatedAtNoTrigger,
         &migration::parse_error::ParseError,
+        &migration::rls_enabled_late::RlsEnabledLate,
+        &migration::non_concurrent_index::NonConcurrentIndex,
+        &migration::missing_rollback::MissingRollback,
         &migration::skipped_content::SkippedContent,
         &migration::unused_suppression::UnusedSuppression,
         &migration::invalid_suppression::InvalidSuppression,

@@ -73,6 +73,19 @@ pub fn position(files: &[ParsedFile], diagnostic: &Diagnostic) -> (usize, usize)
     }
 }
 
+/// A doc example as migration files: a `-- next migration file` comment line starts a new file.
+fn split_files(example: &str) -> Vec<&str> {
+    let mut files = Vec::new();
+    let mut rest = example;
+    while let Some(at) = rest.find("-- next migration file") {
+        files.push(&rest[..at]);
+        rest = &rest[at..];
+        rest = rest.find('\n').map_or("", |end| &rest[end + 1..]);
+    }
+    files.push(rest);
+    files
+}
+
 #[test]
 fn doc_examples_fire_and_fixes_do_not() {
     use crate::rules::docs::sql_example;
@@ -83,11 +96,11 @@ fn doc_examples_fire_and_fixes_do_not() {
         let fixed = sql_example(meta.docs, "Use instead")
             .unwrap_or_else(|| panic!("{}: no ```sql Use instead", meta.name));
         assert!(
-            !findings(meta.name, &[&example]).is_empty(),
+            !findings(meta.name, &split_files(&example)).is_empty(),
             "{}: the Example does not fire",
             meta.name
         );
-        let found = findings(meta.name, &[&fixed]);
+        let found = findings(meta.name, &split_files(&fixed));
         assert!(
             found.is_empty(),
             "{}: the Use instead example fires: {found:#?}",

@@ -51,6 +51,11 @@ impl FileFolder {
         }
     }
 
+    /// The search path in force for the next statement.
+    pub fn search_path(&self) -> &[String] {
+        &self.search_path
+    }
+
     /// Applies one statement to the model. The statement's tree is consumed: the parts the
     /// model keeps are moved into it and the rest is dropped.
     pub fn fold(&mut self, model: &mut Model, text: &str, index: usize, statement: &mut Statement) {
@@ -695,16 +700,31 @@ impl Folder<'_> {
             })
             .collect();
         let relation = &self.model.relations[id];
+        let schema = relation.name.schema.clone();
         let name = if index.idxname.is_empty() {
+            // Postgres names an unnamed index table_columns_idx, numbering it when taken.
             let columns: Vec<String> = keys
                 .iter()
-                .map(|key| key.column().unwrap_or("expr").to_owned())
+                .map(|key| match key {
+                    IndexKey::Column(name) => name.clone(),
+                    IndexKey::Expression(expr) => expression_column_name(&expr.node),
+                })
                 .collect();
-            make_object_name(&relation.name.name, &columns.join("_"), "idx")
+            let base = make_object_name(&relation.name.name, &columns.join("_"), "idx");
+            let mut name = base.clone();
+            let mut number = 0;
+            while self
+                .model
+                .index_relation(&QualName::new(schema.clone(), name.clone()))
+                .is_some()
+            {
+                number += 1;
+                name = format!("{base}{number}");
+            }
+            name
         } else {
             index.idxname.clone()
         };
-        let schema = relation.name.schema.clone();
         if let Some(existing) = self
             .model
             .index_relation(&QualName::new(schema, name.clone()))
@@ -1681,6 +1701,17 @@ impl Folder<'_> {
                 *self.search_path = parse_search_path(value);
             }
         }
+    }
+}
+
+/// The column name Postgres derives for an expression key: a function's name, else `expr`.
+fn expression_column_name(node: &Node) -> String {
+    match node.node.as_ref().map(ast::strip_casts) {
+        Some(NodeEnum::FuncCall(call)) => ast::func_name(call)
+            .last()
+            .map_or("expr", |name| name)
+            .to_owned(),
+        _ => "expr".to_owned(),
     }
 }
 

@@ -112,6 +112,52 @@ pub fn is_snake_case(name: &str) -> bool {
     matches!(quote_ident(name), Cow::Borrowed(_))
 }
 
+/// The lower snake_case form of a name: `ChatMessage` -> `chat_message`, `HTTPRequest` ->
+/// `http_request`, `userId` -> `user_id`, `Order Items` -> `order_items`.
+pub fn to_snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (index, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let previous = index.checked_sub(1).map(|i| chars[i]);
+            let next = chars.get(index + 1).copied();
+            let boundary = previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                || (previous.is_some_and(char::is_uppercase)
+                    && next.is_some_and(char::is_lowercase));
+            if boundary && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_owned()
+}
+
+/// The English plural of a snake_case name's last word: `chat_message` -> `chat_messages`,
+/// `category` -> `categories`, `address` -> `addresses`.
+pub fn pluralize(name: &str) -> String {
+    let vowel_y = ["ay", "ey", "iy", "oy", "uy"]
+        .iter()
+        .any(|end| name.ends_with(end));
+    let consonant_y = name.ends_with('y') && !vowel_y;
+    if consonant_y {
+        format!("{}ies", &name[..name.len() - 1])
+    } else if name.ends_with('s')
+        || name.ends_with('x')
+        || name.ends_with('z')
+        || name.ends_with("ch")
+        || name.ends_with("sh")
+    {
+        format!("{name}es")
+    } else {
+        format!("{name}s")
+    }
+}
+
 /// The string values of a list of `String` nodes, e.g. a qualified name's parts.
 pub fn string_parts(nodes: &[Node]) -> Vec<&str> {
     nodes
@@ -178,6 +224,19 @@ mod tests {
         assert_eq!(quote_ident("policy name"), "\"policy name\"");
         assert!(is_snake_case("chat_messages"));
         assert!(!is_snake_case("ChatMessage"));
+    }
+
+    #[test]
+    fn snake_case_and_plurals() {
+        assert_eq!(to_snake_case("ChatMessage"), "chat_message");
+        assert_eq!(to_snake_case("HTTPRequest"), "http_request");
+        assert_eq!(to_snake_case("userId"), "user_id");
+        assert_eq!(to_snake_case("Order Items"), "order_items");
+        assert_eq!(to_snake_case("already_snake"), "already_snake");
+        assert_eq!(pluralize("chat_message"), "chat_messages");
+        assert_eq!(pluralize("category"), "categories");
+        assert_eq!(pluralize("day"), "days");
+        assert_eq!(pluralize("address"), "addresses");
     }
 
     #[test]

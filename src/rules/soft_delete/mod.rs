@@ -1,0 +1,15 @@
+pub mod soft_delete_hard_delete;
+pub mod soft_delete_unique;
+
+use crate::config::Config;
+use crate::schema::Relation;
+
+/// The soft-delete columns (`soft_delete_columns`) a table has.
+pub fn soft_delete_columns<'c>(table: &Relation, config: &'c Config) -> Vec<&'c str> {
+    config
+        .soft_delete_columns
+        .iter()
+        .map(String::as_str)
+        .filter(|column| table.has_column(column))
+        .collect()
+}
