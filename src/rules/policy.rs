@@ -330,6 +330,42 @@ pub fn is_constant_true(node: &Node) -> bool {
     }
 }
 
+/// Whether an expression is constant false: `false`, `'f'::boolean`, a comparison of two
+/// different constants (`1 = 0`), an AND with a false term or an OR of false terms.
+pub fn is_constant_false(node: &Node) -> bool {
+    let Some(inner) = node.node.as_ref().map(ast::strip_casts) else {
+        return false;
+    };
+    match inner {
+        NodeEnum::AConst(constant) => match &constant.val {
+            Some(protobuf::a_const::Val::Boolval(value)) => !value.boolval,
+            Some(protobuf::a_const::Val::Sval(text)) => {
+                matches!(
+                    text.sval.to_ascii_lowercase().as_str(),
+                    "f" | "false" | "off" | "no" | "n" | "0"
+                ) && matches!(node.node.as_ref(), Some(NodeEnum::TypeCast(_)))
+            }
+            _ => false,
+        },
+        NodeEnum::AExpr(expr) if is_equality(expr) => {
+            match (
+                expr.lexpr.as_deref().and_then(constant_value),
+                expr.rexpr.as_deref().and_then(constant_value),
+            ) {
+                (Some(left), Some(right)) => left != right,
+                _ => false,
+            }
+        }
+        NodeEnum::BoolExpr(expr) => match expr.boolop() {
+            protobuf::BoolExprType::AndExpr => expr.args.iter().any(is_constant_false),
+            protobuf::BoolExprType::OrExpr => expr.args.iter().all(is_constant_false),
+            protobuf::BoolExprType::NotExpr => expr.args.iter().all(is_constant_true),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// A constant's value as text, through casts (`1`, `'a'`, `true`).
 fn constant_value(node: &Node) -> Option<String> {
     match node.node.as_ref().map(ast::strip_casts)? {
@@ -496,6 +532,23 @@ mod tests {
             "true and x",
         ] {
             assert!(!is_constant_true(&expr(sql)), "{sql}");
+        }
+    }
+
+    #[test]
+    fn constant_falsehood() {
+        for sql in [
+            "false",
+            "'f'::boolean",
+            "1 = 0",
+            "false and x",
+            "false or 1 = 2",
+            "not true",
+        ] {
+            assert!(is_constant_false(&expr(sql)), "{sql}");
+        }
+        for sql in ["true", "x", "1 = 1", "false or x"] {
+            assert!(!is_constant_false(&expr(sql)), "{sql}");
         }
     }
 

@@ -11,7 +11,8 @@ declare_rule! {
     /// On a table with a soft-delete column (`soft_delete_columns`, default `deleted_at`,
     /// `is_deleted`), flags permissive policies for an API role on DELETE or ALL (which
     /// includes DELETE). Policies only for privileged roles, or admitting only a privileged role
-    /// through their expression, and restrictive policies are not flagged.
+    /// through their expression, deny-all policies (`using (false)`) and restrictive policies
+    /// are not flagged.
     ///
     /// ## Why is this bad?
     /// The schema says rows are kept and marked deleted; a DELETE policy lets clients remove
