@@ -4,7 +4,7 @@
 CARGO ?= cargo
 EXAMPLE ?= examples/insecure-saas/supabase/migrations
 
-.PHONY: setup demo test lint rule-docs bench
+.PHONY: setup demo test lint rule-docs expected-sarif bench
 
 setup:
 	@./scripts/setup.sh
@@ -26,6 +26,10 @@ test: lint
 # Regenerates rules/*.md from the rules' doc comments.
 rule-docs:
 	$(CARGO) run --quiet -- write-rule-docs rules
+
+# Regenerates the committed SARIF of the insecure example (checked by tests/ci.rs).
+expected-sarif:
+	$(CARGO) run --quiet -- check $(EXAMPLE) --format sarif --output examples/insecure-saas/expected.sarif --fail-on never
 
 bench: setup
 	$(CARGO) bench --bench parse_floor -- ../shared/corpus 5

@@ -56,6 +56,16 @@ pub struct CommonArgs {
     /// Configuration file (default: the nearest pgaudit-lint.toml upwards from the working directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Fold every migration, but report only findings in files changed since GIT_REF (and
+    /// untracked files): the pre-commit and pull-request mode.
+    #[arg(long, value_name = "GIT_REF")]
+    pub since: Option<String>,
+    /// Report and fail only on findings not recorded in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (then exit 0).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -79,6 +89,8 @@ pub struct RuleArgs {
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::baseline::Baseline;
 use crate::cli::{CheckArgs, Cli, Command, CommonArgs, FailOn, Format, ListFormat, RuleArgs, Show};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine;
 use crate::error::{UsageError, did_you_mean};
+use crate::git;
 use crate::report::{self, ReportInput};
 use crate::rules::{self, docs};
 use crate::source;
@@ -33,15 +35,57 @@ fn check(args: CheckArgs) -> Result<u8, UsageError> {
     } else {
         source::default_paths()
     };
-    with_jobs(args.common.jobs, || {
+    let common = &args.common;
+    with_jobs(common.jobs, || {
+        let changed = common
+            .since
+            .as_deref()
+            .map(git::changed_files)
+            .transpose()?;
         let (files, _model, outcome) = engine::lint_paths(&paths, &config)?;
-        let input = ReportInput {
-            files: &files,
-            diagnostics: &outcome.diagnostics,
-            suppressed: outcome.suppressed,
-        };
-        emit(&args.common, &input)?;
-        Ok(exit_code(&outcome.diagnostics, args.common.fail_on))
+        let mut diagnostics = outcome.diagnostics;
+        if let Some(changed) = &changed {
+            let in_change: Vec<bool> = files
+                .iter()
+                .map(|file| changed.contains(&git::normalize(Path::new(&file.source.path))))
+                .collect();
+            diagnostics.retain(|diagnostic| {
+                diagnostic
+                    .file()
+                    .is_some_and(|file| in_change[file as usize])
+            });
+        }
+        if let Some(path) = &common.write_baseline {
+            let baseline = Baseline::from_findings(&ReportInput::new(
+                &files,
+                &diagnostics,
+                outcome.suppressed,
+            ));
+            baseline.write(path)?;
+            eprintln!(
+                "pgaudit-lint: recorded {} findings in {}",
+                baseline.findings.len(),
+                path.display()
+            );
+            return Ok(0);
+        }
+        if let Some(path) = &common.baseline {
+            let baseline = Baseline::read(path)?;
+            let fingerprints = report::fingerprints(&files, &diagnostics);
+            let (kept, applied) = baseline.filter(diagnostics, &fingerprints);
+            diagnostics = kept;
+            eprintln!(
+                "pgaudit-lint: baseline {}: {} findings already known, {} entries no longer match (fixed)",
+                path.display(),
+                applied.matched,
+                applied.fixed
+            );
+        }
+        emit(
+            common,
+            &ReportInput::new(&files, &diagnostics, outcome.suppressed),
+        )?;
+        Ok(exit_code(&diagnostics, common.fail_on))
     })?
 }
 
@@ -62,6 +106,8 @@ fn emit(common: &CommonArgs, input: &ReportInput<'_>) -> Result<(), UsageError> 
     let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     let text = match common.format {
         Format::Json => report::json::render(input),
+        Format::Sarif => report::sarif::render(input),
+        Format::Github => report::github::render(input),
         Format::Text => {
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
             let options = report::text::TextOptions {

@@ -91,14 +91,18 @@ impl Diagnostic {
         }
     }
 
-    /// Stable identity across edits that move lines: rule, object and file name, never a
+    /// Stable identity across edits that move lines: rule, object and file path, never a
     /// line number. When there is no object, the text of the message stands in for it.
-    pub fn fingerprint(&self, file_path: Option<&str>) -> String {
+    /// `occurrence` tells apart findings that share all three (0 for the first).
+    pub fn fingerprint(&self, file_path: Option<&str>, occurrence: usize) -> String {
         let subject = self.object.as_deref().unwrap_or(&self.message);
         let mut hash = Fnv64::default();
         for part in [self.rule, subject, file_path.unwrap_or("")] {
             hash.write(part.as_bytes());
             hash.write(&[0xff]);
+        }
+        if occurrence > 0 {
+            hash.write(occurrence.to_string().as_bytes());
         }
         format!("{:016x}", hash.0)
     }

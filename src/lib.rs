@@ -3,12 +3,14 @@
 //! Data flows one way: files -> statements -> schema model -> diagnostics -> report.
 
 pub mod ast;
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod error;
+pub mod git;
 pub mod parse;
 pub mod report;
 pub mod rollback;

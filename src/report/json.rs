@@ -48,10 +48,12 @@ struct JsonDiagnostic<'r> {
 
 /// Renders the JSON report, pretty-printed, with a trailing newline.
 pub fn render(input: &ReportInput<'_>) -> String {
+    let fingerprints = input.fingerprints();
     let diagnostics = input
         .diagnostics
         .iter()
-        .map(|diagnostic| {
+        .zip(fingerprints)
+        .map(|(diagnostic, fingerprint)| {
             let position = input.position(diagnostic);
             JsonDiagnostic {
                 rule: diagnostic.rule,
@@ -65,7 +67,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
                 end_line: position.map(|p| p.end_line),
                 end_column: position.map(|p| p.end_column),
                 object: diagnostic.object.as_deref(),
-                fingerprint: input.fingerprint(diagnostic),
+                fingerprint,
             }
         })
         .collect();

@@ -1,7 +1,9 @@
 //! Reports: the findings of a run rendered as text (miette), JSON, or later SARIF and GitHub
 //! annotations. Reporters only read plain data.
 
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use crate::diagnostic::{Diagnostic, Location, Severity};
@@ -14,7 +16,15 @@ pub struct ReportInput<'r> {
     pub suppressed: usize,
 }
 
-impl ReportInput<'_> {
+impl<'r> ReportInput<'r> {
+    pub fn new(files: &'r [ParsedFile], diagnostics: &'r [Diagnostic], suppressed: usize) -> Self {
+        ReportInput {
+            files,
+            diagnostics,
+            suppressed,
+        }
+    }
+
     pub fn statements(&self) -> usize {
         self.files.iter().map(|file| file.statements.len()).sum()
     }
@@ -43,12 +53,9 @@ impl ReportInput<'_> {
         })
     }
 
-    pub fn fingerprint(&self, diagnostic: &Diagnostic) -> String {
-        let path = diagnostic
-            .file()
-            .and_then(|file| self.files.get(file as usize))
-            .map(|file| file.source.path.as_str());
-        diagnostic.fingerprint(path)
+    /// The stable fingerprint of every diagnostic, in order (see [`fingerprints`]).
+    pub fn fingerprints(&self) -> Vec<String> {
+        fingerprints(self.files, self.diagnostics)
     }
 }
 
@@ -59,4 +66,28 @@ pub struct Position<'r> {
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
+}
+
+/// Fingerprints for diagnostics (sorted as the engine sorts them): rule, object (or message)
+/// and file, never a line. Findings that would share one (two parse errors with the same
+/// message in one file) are told apart by their order, `#2`, `#3`, ... so each is unique.
+pub fn fingerprints(files: &[ParsedFile], diagnostics: &[Diagnostic]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let path = diagnostic
+                .file()
+                .and_then(|file| files.get(file as usize))
+                .map(|file| file.source.path.as_str());
+            let base = diagnostic.fingerprint(path, 0);
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            if *count == 1 {
+                base
+            } else {
+                diagnostic.fingerprint(path, *count)
+            }
+        })
+        .collect()
 }
