@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint migration files or folders (default: ./supabase/migrations, else ./migrations).
     Check(CheckArgs),
+    /// Audit a running database (read-only) and report drift against the migrations in PATH.
+    Live(LiveArgs),
     /// List the rules with category and default level.
     Rules(ListArgs),
     /// Print a rule's documentation.
@@ -34,6 +36,19 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Migration files or folders, linted in the order given.
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Database URL (else DATABASE_URL, else the libpq PG* variables). sslmode and sslrootcert
+    /// are read from it.
+    #[arg(long, value_name = "URL")]
+    pub db_url: Option<String>,
+    /// Migration files or folders to compare the database with (default: ./supabase/migrations
+    /// or ./migrations when present).
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,

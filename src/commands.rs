@@ -6,12 +6,16 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::baseline::Baseline;
-use crate::cli::{CheckArgs, Cli, Command, CommonArgs, FailOn, Format, ListFormat, RuleArgs, Show};
+use crate::cli::{
+    CheckArgs, Cli, Command, CommonArgs, FailOn, Format, ListFormat, LiveArgs, RuleArgs, Show,
+};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine;
 use crate::error::{UsageError, did_you_mean};
 use crate::git;
+use crate::live;
+use crate::parse::ParsedFile;
 use crate::report::{self, ReportInput};
 use crate::rules::{self, docs};
 use crate::source;
@@ -20,6 +24,7 @@ use crate::source;
 pub fn run(cli: Cli) -> Result<u8, UsageError> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Live(args) => live(args),
         Command::Rules(args) => list_rules(args.format),
         Command::Rule(args) => show_rule(args),
         Command::WriteRuleDocs { dir } => write_rule_docs(&dir),
@@ -37,56 +42,80 @@ fn check(args: CheckArgs) -> Result<u8, UsageError> {
     };
     let common = &args.common;
     with_jobs(common.jobs, || {
-        let changed = common
-            .since
-            .as_deref()
-            .map(git::changed_files)
-            .transpose()?;
         let (files, _model, outcome) = engine::lint_paths(&paths, &config)?;
-        let mut diagnostics = outcome.diagnostics;
-        if let Some(changed) = &changed {
-            let in_change: Vec<bool> = files
-                .iter()
-                .map(|file| changed.contains(&git::normalize(Path::new(&file.source.path))))
-                .collect();
-            diagnostics.retain(|diagnostic| {
-                diagnostic
-                    .file()
-                    .is_some_and(|file| in_change[file as usize])
-            });
-        }
-        if let Some(path) = &common.write_baseline {
-            let baseline = Baseline::from_findings(&ReportInput::new(
-                &files,
-                &diagnostics,
-                outcome.suppressed,
-            ));
-            baseline.write(path)?;
-            eprintln!(
-                "pgaudit-lint: recorded {} findings in {}",
-                baseline.findings.len(),
-                path.display()
-            );
-            return Ok(0);
-        }
-        if let Some(path) = &common.baseline {
-            let baseline = Baseline::read(path)?;
-            let fingerprints = report::fingerprints(&files, &diagnostics);
-            let (kept, applied) = baseline.filter(diagnostics, &fingerprints);
-            diagnostics = kept;
-            eprintln!(
-                "pgaudit-lint: baseline {}: {} findings already known, {} entries no longer match (fixed)",
-                path.display(),
-                applied.matched,
-                applied.fixed
-            );
-        }
-        emit(
-            common,
-            &ReportInput::new(&files, &diagnostics, outcome.suppressed),
-        )?;
-        Ok(exit_code(&diagnostics, common.fail_on))
+        finish(common, &files, outcome.diagnostics, outcome.suppressed)
     })?
+}
+
+fn live(args: LiveArgs) -> Result<u8, UsageError> {
+    let config = Config::load(args.common.config.as_deref())?;
+    let paths = if !args.paths.is_empty() {
+        args.paths
+    } else if let Some(folder) = &config.migrations {
+        vec![PathBuf::from(folder)]
+    } else {
+        source::default_paths()
+            .into_iter()
+            .filter(|path| path.is_dir())
+            .collect()
+    };
+    let common = &args.common;
+    let progress =
+        common.format == Format::Text && common.output.is_none() && std::io::stderr().is_terminal();
+    with_jobs(common.jobs, || {
+        let audit = live::audit(args.db_url.as_deref(), &paths, &config, progress)?;
+        finish(
+            common,
+            &audit.files,
+            audit.outcome.diagnostics,
+            audit.outcome.suppressed,
+        )
+    })?
+}
+
+/// `--since`, baselines, the report and the exit code, shared by `check` and `live`.
+fn finish(
+    common: &CommonArgs,
+    files: &[ParsedFile],
+    mut diagnostics: Vec<Diagnostic>,
+    suppressed: usize,
+) -> Result<u8, UsageError> {
+    if let Some(since) = common.since.as_deref() {
+        let changed = git::changed_files(since)?;
+        let in_change: Vec<bool> = files
+            .iter()
+            .map(|file| changed.contains(&git::normalize(Path::new(&file.source.path))))
+            .collect();
+        diagnostics.retain(|diagnostic| {
+            diagnostic
+                .file()
+                .is_some_and(|file| in_change[file as usize])
+        });
+    }
+    if let Some(path) = &common.write_baseline {
+        let baseline = Baseline::from_findings(&ReportInput::new(files, &diagnostics, suppressed));
+        baseline.write(path)?;
+        eprintln!(
+            "pgaudit-lint: recorded {} findings in {}",
+            baseline.findings.len(),
+            path.display()
+        );
+        return Ok(0);
+    }
+    if let Some(path) = &common.baseline {
+        let baseline = Baseline::read(path)?;
+        let fingerprints = report::fingerprints(files, &diagnostics);
+        let (kept, applied) = baseline.filter(diagnostics, &fingerprints);
+        diagnostics = kept;
+        eprintln!(
+            "pgaudit-lint: baseline {}: {} findings already known, {} entries no longer match (fixed)",
+            path.display(),
+            applied.matched,
+            applied.fixed
+        );
+    }
+    emit(common, &ReportInput::new(files, &diagnostics, suppressed))?;
+    Ok(exit_code(&diagnostics, common.fail_on))
 }
 
 /// Runs `work` on a thread pool of `jobs` threads (all cores by default).

@@ -28,6 +28,8 @@ pub struct Config {
     pub migrations: Option<String>,
     pub history_table: String,
     pub rollback_pattern: Vec<String>,
+    /// Schemas live mode neither reads nor compares (Postgres's and Supabase's own).
+    pub excluded_schemas: Vec<String>,
     /// Level of every rule by name, after defaults, categories and rule settings.
     #[serde(skip)]
     levels: HashMap<&'static str, Level>,
@@ -46,6 +48,7 @@ const KEYS: &[&str] = &[
     "migrations",
     "history_table",
     "rollback_pattern",
+    "excluded_schemas",
     "rules",
 ];
 
@@ -75,6 +78,7 @@ impl Default for Config {
             migrations: None,
             history_table: "supabase_migrations.schema_migrations".to_owned(),
             rollback_pattern: strings(&["{stem}.down.sql", "{stem}_rollback.sql", "down/{name}"]),
+            excluded_schemas: strings(crate::live::catalog::EXCLUDED_SCHEMAS),
             levels: rules::all()
                 .iter()
                 .map(|rule| (rule.meta().name, rule.meta().level))
@@ -172,6 +176,7 @@ impl Config {
                 "privileged_roles" => config.privileged_roles.extend(strings()?),
                 "migrations" => config.migrations = Some(string()?),
                 "history_table" => config.history_table = string()?,
+                "excluded_schemas" => config.excluded_schemas = strings()?,
                 "rollback_pattern" => {
                     config.rollback_pattern = match value.as_ref() {
                         toml::Value::String(pattern) => vec![pattern.clone()],

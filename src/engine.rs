@@ -97,7 +97,7 @@ impl<'c> Linter<'c> {
     /// Runs the schema rules on the final model and applies levels and suppressions.
     pub fn finish(mut self, files: &[ParsedFile]) -> (Model, Outcome) {
         crate::schema::functions::analyze(&mut self.model);
-        let outcome = lint_model(files, &self.model, self.config, self.findings);
+        let outcome = lint_model(files, &self.model, self.config, self.findings, None);
         (self.model, outcome)
     }
 }
@@ -158,6 +158,7 @@ pub fn lint_model(
     model: &Model,
     config: &Config,
     statement_findings: Vec<Diagnostic>,
+    reference: Option<&Model>,
 ) -> Outcome {
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()
@@ -168,6 +169,7 @@ pub fn lint_model(
         model,
         files,
         config,
+        reference,
     };
     let schema_findings: Vec<Diagnostic> = enabled
         .par_iter()

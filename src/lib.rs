@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod error;
 pub mod git;
+pub mod live;
 pub mod normalize;
 pub mod parse;
 pub mod report;

@@ -34,7 +34,9 @@ fn normalize(node: &mut Node, depth: usize) {
             None => break,
         }
     }
-    let Some(inner) = node.node.as_mut() else { return };
+    let Some(inner) = node.node.as_mut() else {
+        return;
+    };
     let next = depth + 1;
     let each = |nodes: &mut Vec<Node>| nodes.iter_mut().for_each(|child| normalize(child, next));
     let one = |child: &mut Option<Box<Node>>| {
@@ -43,11 +45,9 @@ fn normalize(node: &mut Node, depth: usize) {
         }
     };
     match inner {
-        NodeEnum::ColumnRef(column) => {
-            if column.fields.len() > 1 {
-                let last = column.fields.pop();
-                column.fields = last.into_iter().collect();
-            }
+        NodeEnum::ColumnRef(column) if column.fields.len() > 1 => {
+            let last = column.fields.pop();
+            column.fields = last.into_iter().collect();
         }
         NodeEnum::RangeVar(range) => {
             if range.schemaname.is_empty() {
@@ -71,22 +71,40 @@ fn normalize(node: &mut Node, depth: usize) {
             match expr.kind() {
                 AExprKind::AexprIn => {
                     let negated = crate::schema::names::string_parts(&expr.name) == ["<>"];
-                    if let Some(NodeEnum::List(list)) = expr.rexpr.as_deref_mut().and_then(|r| r.node.as_mut()) {
+                    if let Some(NodeEnum::List(list)) =
+                        expr.rexpr.as_deref_mut().and_then(|r| r.node.as_mut())
+                    {
                         let elements = std::mem::take(&mut list.items);
-                        let array = protobuf::AArrayExpr { elements, list_start: 0, list_end: 0, location: 0 };
-                        expr.rexpr = Some(Box::new(Node { node: Some(NodeEnum::AArrayExpr(array)) }));
-                        expr.kind = if negated { AExprKind::AexprOpAll as i32 } else { AExprKind::AexprOpAny as i32 };
+                        let array = protobuf::AArrayExpr {
+                            elements,
+                            list_start: 0,
+                            list_end: 0,
+                            location: 0,
+                        };
+                        expr.rexpr = Some(Box::new(Node {
+                            node: Some(NodeEnum::AArrayExpr(array)),
+                        }));
+                        expr.kind = if negated {
+                            AExprKind::AexprOpAll as i32
+                        } else {
+                            AExprKind::AexprOpAny as i32
+                        };
                     }
                 }
                 AExprKind::AexprBetween => {
-                    if let Some(NodeEnum::List(list)) = expr.rexpr.as_deref().and_then(|r| r.node.as_ref())
+                    if let Some(NodeEnum::List(list)) =
+                        expr.rexpr.as_deref().and_then(|r| r.node.as_ref())
                         && list.items.len() == 2
                         && let Some(left) = expr.lexpr.as_deref()
                     {
                         let compare = |operator: &str, right: &Node| Node {
                             node: Some(NodeEnum::AExpr(Box::new(protobuf::AExpr {
                                 kind: AExprKind::AexprOp as i32,
-                                name: vec![Node { node: Some(NodeEnum::String(protobuf::String { sval: operator.to_owned() })) }],
+                                name: vec![Node {
+                                    node: Some(NodeEnum::String(protobuf::String {
+                                        sval: operator.to_owned(),
+                                    })),
+                                }],
                                 lexpr: Some(Box::new(left.clone())),
                                 rexpr: Some(Box::new(right.clone())),
                                 ..Default::default()
@@ -94,10 +112,15 @@ fn normalize(node: &mut Node, depth: usize) {
                         };
                         let and = protobuf::BoolExpr {
                             boolop: BoolExprType::AndExpr as i32,
-                            args: vec![compare(">=", &list.items[0]), compare("<=", &list.items[1])],
+                            args: vec![
+                                compare(">=", &list.items[0]),
+                                compare("<=", &list.items[1]),
+                            ],
                             ..Default::default()
                         };
-                        *node = Node { node: Some(NodeEnum::BoolExpr(Box::new(and))) };
+                        *node = Node {
+                            node: Some(NodeEnum::BoolExpr(Box::new(and))),
+                        };
                     }
                 }
                 _ => {}
@@ -110,7 +133,9 @@ fn normalize(node: &mut Node, depth: usize) {
                 let mut flat = Vec::with_capacity(expr.args.len());
                 for arg in std::mem::take(&mut expr.args) {
                     match arg.node {
-                        Some(NodeEnum::BoolExpr(inner)) if inner.boolop == op => flat.extend(inner.args),
+                        Some(NodeEnum::BoolExpr(inner)) if inner.boolop == op => {
+                            flat.extend(inner.args)
+                        }
                         other => flat.push(Node { node: other }),
                     }
                 }
@@ -172,7 +197,12 @@ fn normalize_select(select: &mut protobuf::SelectStmt, depth: usize) {
     each(&mut select.from_clause);
     each(&mut select.group_clause);
     each(&mut select.sort_clause);
-    for child in [&mut select.where_clause, &mut select.having_clause, &mut select.limit_count, &mut select.limit_offset] {
+    for child in [
+        &mut select.where_clause,
+        &mut select.having_clause,
+        &mut select.limit_count,
+        &mut select.limit_offset,
+    ] {
         if let Some(child) = child.as_deref_mut() {
             normalize(child, depth);
         }
@@ -189,7 +219,9 @@ fn normalize_select(select: &mut protobuf::SelectStmt, depth: usize) {
 pub fn parse_expression(text: &str) -> Option<Box<Node>> {
     let result = crate::parse::ffi::parse(&format!("select {text}")).ok()?;
     let statement = result.stmts.into_iter().next()?.stmt?;
-    let NodeEnum::SelectStmt(mut select) = statement.node? else { return None };
+    let NodeEnum::SelectStmt(mut select) = statement.node? else {
+        return None;
+    };
     if select.target_list.len() != 1 {
         return None;
     }
@@ -210,16 +242,34 @@ mod tests {
     #[test]
     fn catalog_rewrites_compare_equal() {
         let pairs = [
-            ("user_id = (select auth.uid())", "(user_id = ( SELECT auth.uid() AS uid))"),
-            ("auth.role() = 'authenticated'", "(auth.role() = 'authenticated'::text)"),
-            ("status in ('a', 'b')", "(status = ANY (ARRAY['a'::text, 'b'::text]))"),
-            ("org_id in (select org_id from members where user_id = auth.uid())", "(org_id IN ( SELECT members.org_id FROM public.members WHERE (members.user_id = auth.uid())))"),
-            ("exists (select 1 from members m where m.org = t.org)", "(EXISTS ( SELECT 1 FROM public.members m WHERE (m.org = t.org)))"),
+            (
+                "user_id = (select auth.uid())",
+                "(user_id = ( SELECT auth.uid() AS uid))",
+            ),
+            (
+                "auth.role() = 'authenticated'",
+                "(auth.role() = 'authenticated'::text)",
+            ),
+            (
+                "status in ('a', 'b')",
+                "(status = ANY (ARRAY['a'::text, 'b'::text]))",
+            ),
+            (
+                "org_id in (select org_id from members where user_id = auth.uid())",
+                "(org_id IN ( SELECT members.org_id FROM public.members WHERE (members.user_id = auth.uid())))",
+            ),
+            (
+                "exists (select 1 from members m where m.org = t.org)",
+                "(EXISTS ( SELECT 1 FROM public.members m WHERE (m.org = t.org)))",
+            ),
             ("a and b and c", "((a AND b) AND c)"),
             ("x between 1 and 5", "((x >= 1) AND (x <= 5))"),
             ("is_member(org)", "public.is_member(org)"),
             ("now()", "now()"),
-            ("(auth.jwt() ->> 'role') = 'admin'", "((auth.jwt() ->> 'role'::text) = 'admin'::text)"),
+            (
+                "(auth.jwt() ->> 'role') = 'admin'",
+                "((auth.jwt() ->> 'role'::text) = 'admin'::text)",
+            ),
         ];
         for (written, stored) in pairs {
             assert_eq!(key(written), key(stored), "{written} vs {stored}");
@@ -228,7 +278,10 @@ mod tests {
 
     #[test]
     fn real_changes_differ() {
-        assert_ne!(key("user_id = (select auth.uid())"), key("owner_id = (select auth.uid())"));
+        assert_ne!(
+            key("user_id = (select auth.uid())"),
+            key("owner_id = (select auth.uid())")
+        );
         assert_ne!(key("a and b"), key("a or b"));
         assert_ne!(key("x = 1"), key("x = 2"));
     }

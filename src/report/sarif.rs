@@ -28,7 +28,16 @@ pub fn render(input: &ReportInput<'_>) -> String {
                 text.push_str("\nHelp: ");
                 text.push_str(help);
             }
-            let location = match input.position(diagnostic) {
+            // GitHub rejects results without a physical location: a finding on a database
+            // object with no defining file points at the first migration file.
+            let fallback = input.files.first().map(|file| crate::report::Position {
+                path: &file.source.path,
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            });
+            let location = match input.position(diagnostic).or(fallback) {
                 Some(position) => json!({
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri(position.path), "uriBaseId": "%SRCROOT%" },

@@ -13,6 +13,8 @@ pub struct SchemaContext<'c> {
     /// The migration files (empty for a live database without migrations).
     pub files: &'c [ParsedFile],
     pub config: &'c Config,
+    /// In live mode, the model the migrations build (what drift is measured against).
+    pub reference: Option<&'c Model>,
 }
 
 impl SchemaContext<'_> {

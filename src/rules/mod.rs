@@ -11,6 +11,7 @@ pub mod policy;
 pub mod testing;
 
 pub mod conventions;
+pub mod drift;
 pub mod migration;
 pub mod performance;
 pub mod security;
@@ -213,6 +214,10 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &migration::missing_rollback::MissingRollback,
         &migration::skipped_content::SkippedContent,
         &migration::unused_suppression::UnusedSuppression,
+        &drift::drift_missing::DriftMissing,
+        &drift::drift_unexpected::DriftUnexpected,
+        &drift::drift_changed::DriftChanged,
+        &drift::migration_history_drift::MigrationHistoryDrift,
         &migration::invalid_suppression::InvalidSuppression,
     ]
 }

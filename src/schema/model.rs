@@ -427,6 +427,8 @@ pub struct Model {
     /// `ALTER DEFAULT PRIVILEGES [IN SCHEMA s] GRANT|REVOKE EXECUTE ON FUNCTIONS ...`, in order:
     /// (schema or `None` for all, role, granted).
     pub default_function_execute: Vec<(Option<String>, String, bool)>,
+    /// Versions recorded in the database's migration history (live models only).
+    pub history: Option<Vec<String>>,
     relation_names: HashMap<QualName, RelId>,
     function_names: HashMap<QualName, Vec<FuncId>>,
     /// Index name (schema-qualified) -> the relation it is on.

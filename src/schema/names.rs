@@ -187,8 +187,22 @@ pub fn type_name(type_name: &TypeName) -> String {
     name
 }
 
+/// A type as the catalog prints it (`format_type`), in the form [`type_name`] gives: aliases
+/// mapped, `public.` and `pg_catalog.` dropped, array brackets kept.
+pub fn catalog_type(text: &str) -> String {
+    let (base, arrays) = match text.find("[]") {
+        Some(at) => (&text[..at], &text[at..]),
+        None => (text, ""),
+    };
+    let base = base
+        .strip_prefix("pg_catalog.")
+        .or_else(|| base.strip_prefix("public."))
+        .unwrap_or(base);
+    format!("{}{arrays}", canonical_type(base.trim_matches('"')))
+}
+
 /// Maps type aliases to the catalog's names (`int` and `integer` are both `int4`).
-fn canonical_type(name: &str) -> &str {
+pub fn canonical_type(name: &str) -> &str {
     match name {
         "int" | "integer" => "int4",
         "bigint" => "int8",
@@ -203,6 +217,9 @@ fn canonical_type(name: &str) -> &str {
         "timestamp without time zone" => "timestamp",
         "time with time zone" => "timetz",
         "time without time zone" => "time",
+        "serial" | "serial4" => "int4",
+        "bigserial" | "serial8" => "int8",
+        "smallserial" | "serial2" => "int2",
         other => other,
     }
 }

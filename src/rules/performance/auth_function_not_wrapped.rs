@@ -62,7 +62,23 @@ impl Rule for AuthFunctionNotWrapped {
                     quote_ident(&policy.name),
                     table.name
                 );
-                let diagnostic = match ctx.call_span(expr, call.location) {
+                // A live expression has no file; the migration that defines the policy does.
+                let located = ctx.call_span(expr, call.location).or_else(|| {
+                    let defined = ctx
+                        .reference?
+                        .relation(&table.name)?
+                        .policies
+                        .iter()
+                        .find(|p| p.name == policy.name)?;
+                    [defined.using.as_ref(), defined.with_check.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .find_map(|expr| {
+                            first_unwrapped_auth_call(expr, ctx.config)
+                                .and_then(|call| ctx.call_span(expr, call.location))
+                        })
+                });
+                let diagnostic = match located {
                     Some((file, span)) => {
                         let call_text = &ctx.files[file as usize].source.text[span.start..span.end];
                         Diagnostic::at(Self::META.name, file, span, message)

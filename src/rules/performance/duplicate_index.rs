@@ -42,15 +42,25 @@ impl Rule for DuplicateIndex {
 
     fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
-            let identities: Vec<String> = table.indexes.iter().map(identity).collect();
-            for (later, index) in table.indexes.iter().enumerate() {
+            // In migration order (a live catalog has none of its own: its indexes borrow the
+            // anchors of the migrations that define them, and come after those by name).
+            let mut ordered: Vec<&Index> = table.indexes.iter().collect();
+            ordered.sort_by(|a, b| {
+                (a.anchor.is_none(), a.anchor, &a.name).cmp(&(
+                    b.anchor.is_none(),
+                    b.anchor,
+                    &b.name,
+                ))
+            });
+            let identities: Vec<String> = ordered.iter().map(|index| identity(index)).collect();
+            for (later, index) in ordered.iter().enumerate() {
                 let Some(earlier) = identities[..later]
                     .iter()
                     .position(|other| *other == identities[later])
                 else {
                     continue;
                 };
-                let original = &table.indexes[earlier];
+                let original = ordered[earlier];
                 let message = format!(
                     "index {} on {} duplicates {}",
                     quote_ident(&index.name),
