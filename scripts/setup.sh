@@ -10,6 +10,12 @@ fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+if ! command -v openssl >/dev/null 2>&1; then
+  need+=(openssl)
+fi
+if ! command -v git >/dev/null 2>&1; then
+  need+=(git)
+fi
 if ! command -v cc >/dev/null 2>&1; then
   need+=(build-essential)
 fi

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::pg::{Server, apply_statements, execute, sql_files};
+use support::pg::{Server, apply_statements, execute, make_certificates, sql_files};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -327,4 +327,59 @@ fn connection_failures_exit_2_with_one_line_and_no_password() {
     let output = run(&["live", "--db-url", "postgres://a:b@h/d?sslmode=sometimes"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid sslmode `sometimes`"));
+}
+
+#[test]
+fn tls_modes_and_tls_failures() {
+    let certificates = tempfile::tempdir().unwrap();
+    let (ca, tls) = make_certificates(certificates.path());
+    let server = Server::start_with_tls(&tls);
+    let port = server.port.unwrap();
+    let url = |host: &str, mode: &str, root: Option<&Path>| {
+        let root = root
+            .map(|path| format!(" sslrootcert={}", path.display()))
+            .unwrap_or_default();
+        format!(
+            "host={host} port={port} user=postgres dbname=postgres connect_timeout=5 sslmode={mode}{root}"
+        )
+    };
+    for (mode, root) in [
+        ("require", None),
+        ("prefer", None),
+        ("verify-ca", Some(ca.as_path())),
+        ("verify-full", Some(ca.as_path())),
+    ] {
+        let output = run(&[
+            "live",
+            "--db-url",
+            &url("localhost", mode, root),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{mode}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // A certificate from another authority is refused, in one line.
+    let other = tempfile::tempdir().unwrap();
+    let (other_ca, _) = make_certificates(other.path());
+    let output = run(&[
+        "live",
+        "--db-url",
+        &url("localhost", "verify-full", Some(&other_ca)),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: cannot connect to localhost:") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
 }

@@ -12,6 +12,14 @@ pub struct Server {
     dir: Option<tempfile::TempDir>,
     bin: PathBuf,
     external: Option<String>,
+    /// TCP port when the server also listens on 127.0.0.1 (the TLS tests).
+    pub port: Option<u16>,
+}
+
+/// Certificate and key files for a server that speaks TLS.
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 const INSTRUCTIONS: &str = "the live tests need PostgreSQL server binaries (initdb, pg_ctl): \
@@ -58,8 +66,18 @@ impl Server {
                 dir: None,
                 bin: PathBuf::new(),
                 external: Some(url),
+                port: None,
             };
         }
+        Self::start_local(None)
+    }
+
+    /// A local server that also listens on 127.0.0.1 with TLS.
+    pub fn start_with_tls(tls: &Tls) -> Server {
+        Self::start_local(Some(tls))
+    }
+
+    fn start_local(tls: Option<&Tls>) -> Server {
         let bin = find_bin().unwrap_or_else(|| {
             panic!("no PostgreSQL server found under /usr/lib/postgresql; {INSTRUCTIONS}")
         });
@@ -100,10 +118,40 @@ impl Server {
             "initdb failed: {}; {INSTRUCTIONS}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let options = format!(
-            "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=20",
+        let mut options = format!(
+            "-k {} -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=20",
             dir.path().display()
         );
+        let mut port = None;
+        match tls {
+            None => options.push_str(" -c listen_addresses=''"),
+            Some(tls) => {
+                let free = std::net::TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap()
+                    .port();
+                // The server reads the key as its own user, with no access for others.
+                let (cert, key) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+                std::fs::copy(&tls.cert, &cert).unwrap();
+                std::fs::copy(&tls.key, &key).unwrap();
+                Command::new("chmod").arg("600").arg(&key).status().unwrap();
+                if is_root() {
+                    Command::new("chown")
+                        .arg("postgres")
+                        .arg(&cert)
+                        .arg(&key)
+                        .status()
+                        .unwrap();
+                }
+                options.push_str(&format!(
+                    " -c listen_addresses=127.0.0.1 -p {free} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                    cert.display(),
+                    key.display()
+                ));
+                port = Some(free);
+            }
+        }
         let log = dir.path().join("log");
         let output = run_as_server_user(
             &bin.join("pg_ctl"),
@@ -130,6 +178,7 @@ impl Server {
             dir: Some(dir),
             bin,
             external: None,
+            port,
         }
     }
 
@@ -141,9 +190,11 @@ impl Server {
                 format!("{url}{separator}dbname={database}")
             }
             Some(url) => format!("{url} dbname={database}"),
+            // Over the Unix socket; a TLS server's socket file carries its TCP port number.
             None => format!(
-                "host={} user=postgres dbname={database} sslmode=disable",
-                self.dir.as_ref().unwrap().path().display()
+                "host={} port={} user=postgres dbname={database} sslmode=disable",
+                self.dir.as_ref().unwrap().path().display(),
+                self.port.unwrap_or(5432)
             ),
         }
     }
@@ -233,4 +284,75 @@ pub fn sql_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// A certificate authority and a server certificate for `localhost` and 127.0.0.1, made with
+/// the openssl command line.
+pub fn make_certificates(dir: &Path) -> (PathBuf, Tls) {
+    let openssl = |args: &[&str]| {
+        let output = Command::new("openssl").args(args).current_dir(dir).output().unwrap_or_else(|error| {
+            panic!("cannot run openssl ({error}): the TLS test needs it: apt-get install -y openssl (make test installs it)")
+        });
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=pgaudit test ca",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    (
+        dir.join("ca.crt"),
+        Tls {
+            cert: dir.join("server.crt"),
+            key: dir.join("server.key"),
+        },
+    )
 }
