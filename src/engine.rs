@@ -117,7 +117,9 @@ pub fn lint_paths(
     paths: &[PathBuf],
     config: &Config,
 ) -> Result<(Vec<ParsedFile>, Model, Outcome), UsageError> {
+    let started = std::time::Instant::now();
     let found = source::discover(paths)?;
+    let discovered = started.elapsed();
     let mut linter = Linter::new(config);
     let mut files: Vec<ParsedFile> = Vec::with_capacity(found.len());
     let mut pending: Vec<ParsedFile> = Vec::new();
@@ -138,7 +140,16 @@ pub fn lint_paths(
         linter.add_file(&mut file);
         files.push(file);
     }
+    let folded = started.elapsed();
     let (model, outcome) = linter.finish(&files);
+    if std::env::var_os("PGAUDIT_LINT_TIMINGS").is_some() {
+        eprintln!(
+            "timings: discover {:?}, read+parse+fold {:?}, schema rules {:?}",
+            discovered,
+            folded - discovered,
+            started.elapsed() - folded
+        );
+    }
     Ok((files, model, outcome))
 }
 

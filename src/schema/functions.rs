@@ -11,13 +11,26 @@ use crate::ast;
 use crate::schema::names::string_parts;
 use crate::schema::{BodyAnalysis, Function, FunctionBody, Model, QualName};
 
-/// Fills in `analysis` for every live function with a body.
+/// Fills in `analysis` for the live functions that policies call (the only ones rules look
+/// into: parsing every body of a large project would cost as much as parsing its migrations).
 pub fn analyze(model: &mut Model) {
+    let mut called: std::collections::HashSet<QualName> = std::collections::HashSet::new();
+    for (_, relation) in model.live_relations() {
+        for policy in &relation.policies {
+            for expr in [policy.using.as_ref(), policy.with_check.as_ref()].into_iter().flatten() {
+                ast::walk(&expr.node, |visit| {
+                    if let NodeRef::FuncCall(call) = visit.node {
+                        called.insert(crate::rules::policy::resolve_call(call));
+                    }
+                });
+            }
+        }
+    }
     let analyses: Vec<(usize, BodyAnalysis)> = model
         .functions
         .par_iter()
         .enumerate()
-        .filter(|(_, function)| !function.dropped && function.body.is_some())
+        .filter(|(_, function)| !function.dropped && function.body.is_some() && called.contains(&function.name))
         .map(|(id, function)| (id, analyze_function(function, model)))
         .collect();
     for (id, analysis) in analyses {
@@ -151,7 +164,9 @@ mod tests {
     use crate::schema::fold::build_model;
 
     fn analysis(sql: &str) -> crate::schema::BodyAnalysis {
-        let mut files = files(&[sql]);
+        // Only functions a policy calls are analysed.
+        let sql = format!("{sql}\ncreate table t (id int); create policy p on t using (f());");
+        let mut files = files(&[&sql]);
         let mut model = build_model(&mut files);
         super::analyze(&mut model);
         model.functions[0].analysis.clone()
