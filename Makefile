@@ -32,4 +32,4 @@ expected-sarif:
 	$(CARGO) run --quiet -- check $(EXAMPLE) --format sarif --output examples/insecure-saas/expected.sarif --fail-on never
 
 bench: setup
-	$(CARGO) bench --bench parse_floor -- ../shared/corpus 5
+	$(CARGO) bench --bench bench

@@ -13,6 +13,9 @@ fi
 if ! command -v openssl >/dev/null 2>&1; then
   need+=(openssl)
 fi
+if [ ! -x /usr/bin/time ]; then
+  need+=(time)
+fi
 if ! command -v git >/dev/null 2>&1; then
   need+=(git)
 fi

@@ -43,6 +43,13 @@ fn check(args: CheckArgs) -> Result<u8, UsageError> {
     let common = &args.common;
     with_jobs(common.jobs, || {
         let (files, _model, outcome) = engine::lint_paths(&paths, &config)?;
+        if files.is_empty() {
+            let shown: Vec<String> = paths
+                .iter()
+                .map(|path| source::display_path(path))
+                .collect();
+            eprintln!("pgaudit-lint: no .sql files in {}", shown.join(", "));
+        }
         finish(common, &files, outcome.diagnostics, outcome.suppressed)
     })?
 }
@@ -120,7 +127,9 @@ fn finish(
 
 /// Runs `work` on a thread pool of `jobs` threads (all cores by default).
 fn with_jobs<T: Send>(jobs: Option<u16>, work: impl FnOnce() -> T + Send) -> Result<T, UsageError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
+    // Deep parse trees (libpg_query accepts expressions thousands of levels deep) are dropped
+    // and cloned recursively by prost's generated code: give workers room for that.
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(64 << 20);
     if let Some(jobs) = jobs {
         builder = builder.num_threads(usize::from(jobs));
     }

@@ -44,9 +44,13 @@ pub struct Linter<'c> {
 
 impl<'c> Linter<'c> {
     pub fn new(config: &'c Config) -> Self {
-        let enabled = rules::all()
-            .iter()
-            .copied()
+        Self::with_rules(config, rules::all().to_vec())
+    }
+
+    /// A linter running the given rules, in the given order (the output does not depend on it).
+    pub fn with_rules(config: &'c Config, rules: Vec<&'static dyn Rule>) -> Self {
+        let enabled = rules
+            .into_iter()
             .filter(|rule| config.level(rule.meta().name) != Level::Off)
             .collect();
         Linter {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod error;
+pub mod fuzzing;
 pub mod git;
 pub mod live;
 pub mod normalize;

@@ -383,3 +383,163 @@ fn tls_modes_and_tls_failures() {
     );
     assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
 }
+
+/// Keeps a transaction open (holding the locks `sql` takes) until dropped.
+struct OpenTransaction {
+    runtime: tokio::runtime::Runtime,
+    client: Option<tokio_postgres::Client>,
+}
+
+impl OpenTransaction {
+    fn start(url: &str, sql: &str) -> OpenTransaction {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = runtime.block_on(async {
+            let (client, connection) = url
+                .parse::<tokio_postgres::Config>()
+                .unwrap()
+                .connect(tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client.batch_execute(sql).await.unwrap();
+            client
+        });
+        OpenTransaction {
+            runtime,
+            client: Some(client),
+        }
+    }
+}
+
+impl Drop for OpenTransaction {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = self.runtime.block_on(client.batch_execute("rollback"));
+        }
+    }
+}
+
+#[test]
+fn a_catalog_query_cancelled_by_the_statement_timeout_exits_2() {
+    let server = Server::start();
+    let url = server.create_database("slow");
+    execute(
+        &url,
+        "create table public.t (id int primary key); create view public.v as select id from public.t;",
+    );
+    // pg_get_viewdef waits for this lock; the statement timeout (1s) ends the wait.
+    let _lock =
+        OpenTransaction::start(&url, "begin; lock table public.v in access exclusive mode;");
+    let output = Command::new(env!("CARGO_BIN_EXE_pgaudit-lint"))
+        .args(["live", "--db-url", &url, "--format", "json"])
+        .env("PGAUDIT_LINT_STATEMENT_TIMEOUT", "1s")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        "error: reading relations failed: canceling statement due to statement timeout\n"
+    );
+    assert!(output.stdout.is_empty(), "no partial report");
+}
+
+#[test]
+fn schemas_the_role_cannot_read_are_reported_not_hidden() {
+    let server = Server::start();
+    let url = server.create_database("limited");
+    execute(
+        &url,
+        "create schema secret; create table secret.payroll (id int primary key);
+         create table public.open_table (id int primary key);
+         do $$ begin if not exists (select 1 from pg_roles where rolname = 'auditor') then create role auditor login; end if; end $$;
+         grant usage on schema public to auditor;",
+    );
+    let auditor_url = format!("{url} user=auditor");
+    let output = run(&[
+        "live",
+        "--db-url",
+        &auditor_url,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let found = findings(&report(&output), &[""]);
+    assert!(
+        found.contains(&("skipped-content".to_owned(), "secret".to_owned())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("rls-disabled".to_owned(), "public.open_table".to_owned())),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_connection_closed_mid_read_exits_2_without_a_partial_report() {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+
+    let certificates = tempfile::tempdir().unwrap();
+    let (_, tls) = make_certificates(certificates.path());
+    let server = Server::start_with_tls(&tls);
+    let url = server.create_database("cut");
+    let mut sql = String::new();
+    for index in 0..40 {
+        sql.push_str(&format!(
+            "create table public.t{index} (id int primary key, a text, b text, c text);"
+        ));
+    }
+    execute(&url, &sql);
+    // A proxy that forwards the first few kilobytes of the server's answers, then hangs up.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_port = listener.local_addr().unwrap().port();
+    let upstream_port = server.port.unwrap();
+    let proxy = std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        let mut upstream = TcpStream::connect(("127.0.0.1", upstream_port)).unwrap();
+        let (mut client_reader, mut upstream_writer) =
+            (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut client_reader, &mut upstream_writer);
+        });
+        let mut forwarded = 0;
+        let mut buffer = [0u8; 512];
+        while forwarded < 6_000 {
+            let Ok(read) = upstream.read(&mut buffer) else {
+                break;
+            };
+            if read == 0 || client.write_all(&buffer[..read]).is_err() {
+                break;
+            }
+            forwarded += read;
+        }
+        let _ = client.shutdown(Shutdown::Both);
+        let _ = upstream.shutdown(Shutdown::Both);
+    });
+    let proxied = format!(
+        "host=127.0.0.1 port={proxy_port} user=postgres dbname=cut sslmode=disable connect_timeout=5"
+    );
+    let output = run(&["live", "--db-url", &proxied, "--format", "json"]);
+    proxy.join().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: reading ") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no partial report");
+}

@@ -24,6 +24,7 @@ pub fn build(catalog: &Catalog, reference: &Model) -> Model {
         };
         let defined = reference.relation(&name);
         let mut relation = Relation::new(name, kind, None);
+        relation.external = false;
         relation.created = defined.and_then(|r| r.created);
         relation.changed = defined.and_then(|r| r.changed);
         relation.rls_enabled = row.rls;

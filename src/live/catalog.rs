@@ -188,10 +188,17 @@ pub async fn read(
             UsageError::new(format!("reading {what} failed: {}", describe_error(&error)))
         }
     };
+    // PGAUDIT_LINT_STATEMENT_TIMEOUT overrides the timeout (a Postgres interval, e.g. `2min`).
+    let timeout = std::env::var("PGAUDIT_LINT_STATEMENT_TIMEOUT")
+        .ok()
+        .filter(|value| {
+            !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        })
+        .unwrap_or_else(|| STATEMENT_TIMEOUT.to_owned());
     client
         .batch_execute(&format!(
             "begin isolation level repeatable read read only;
-             set local statement_timeout = '{STATEMENT_TIMEOUT}';
+             set local statement_timeout = '{timeout}';
              set local lock_timeout = '{LOCK_TIMEOUT}';
              set local search_path = '';"
         ))

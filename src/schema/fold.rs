@@ -73,6 +73,7 @@ impl FileFolder {
             path: &self.path,
             search_path: &mut self.search_path,
             anchor,
+            base: statement.base,
         };
         folder.statement(&mut node);
     }
@@ -84,6 +85,8 @@ struct Folder<'m> {
     path: &'m str,
     search_path: &'m mut Vec<String>,
     anchor: Anchor,
+    /// The file offset parser locations in this statement count from.
+    base: usize,
 }
 
 impl Folder<'_> {
@@ -95,14 +98,15 @@ impl Folder<'_> {
     fn expr(&self, node: Box<Node>) -> Expr {
         Expr {
             node,
-            base: Some((self.anchor.file, self.anchor.span.start)),
+            base: Some((self.anchor.file, self.base)),
         }
     }
 
     /// Span of a clause starting at a parser location: up to the next top-level `,` or `)`.
     fn clause_span(&self, location: i32) -> Span {
         let statement = self.anchor.span;
-        let start = (statement.start + usize::try_from(location).unwrap_or(0)).min(statement.end);
+        let start = (self.base + usize::try_from(location).unwrap_or(0))
+            .clamp(statement.start, statement.end);
         let text = self.text.get(start..statement.end).unwrap_or("");
         Span::new(start, start + crate::parse::text::clause_len(text))
     }

@@ -17,7 +17,10 @@ pub fn analyze(model: &mut Model) {
     let mut called: std::collections::HashSet<QualName> = std::collections::HashSet::new();
     for (_, relation) in model.live_relations() {
         for policy in &relation.policies {
-            for expr in [policy.using.as_ref(), policy.with_check.as_ref()].into_iter().flatten() {
+            for expr in [policy.using.as_ref(), policy.with_check.as_ref()]
+                .into_iter()
+                .flatten()
+            {
                 ast::walk(&expr.node, |visit| {
                     if let NodeRef::FuncCall(call) = visit.node {
                         called.insert(crate::rules::policy::resolve_call(call));
@@ -30,7 +33,9 @@ pub fn analyze(model: &mut Model) {
         .functions
         .par_iter()
         .enumerate()
-        .filter(|(_, function)| !function.dropped && function.body.is_some() && called.contains(&function.name))
+        .filter(|(_, function)| {
+            !function.dropped && function.body.is_some() && called.contains(&function.name)
+        })
         .map(|(id, function)| (id, analyze_function(function, model)))
         .collect();
     for (id, analysis) in analyses {

@@ -91,6 +91,9 @@ pub struct Relation {
     pub created: Option<Anchor>,
     /// The last statement that changed it.
     pub changed: Option<Anchor>,
+    /// Known only by reference (the migrations alter or add policies to a relation they never
+    /// create, such as `storage.objects`): its state is not in the migrations.
+    pub external: bool,
     pub dropped: bool,
     pub partition_of: Option<RelRef>,
     pub columns: Vec<Column>,
@@ -114,6 +117,7 @@ impl Relation {
             kind,
             created,
             changed: created,
+            external: created.is_none(),
             dropped: false,
             partition_of: None,
             columns: Vec::new(),
@@ -137,9 +141,10 @@ impl Relation {
         self.column(name).is_some()
     }
 
-    /// Whether the migrations create this relation (as opposed to only referring to it).
+    /// Whether this relation's state is known: the migrations create it, or it was read from
+    /// a live catalog (as opposed to a relation the migrations only refer to).
     pub fn is_defined(&self) -> bool {
-        self.created.is_some()
+        !self.external
     }
 }
 
