@@ -298,71 +298,57 @@ pub fn string_literal(node: &Node) -> Option<&str> {
 /// boolean, or a comparison of two equal constants (`1 = 1`), after stripping casts and
 /// parentheses (which the parser already drops).
 pub fn is_constant_true(node: &Node) -> bool {
-    let Some(inner) = node.node.as_ref().map(ast::strip_casts) else {
-        return false;
-    };
-    match inner {
-        NodeEnum::AConst(constant) => match &constant.val {
-            Some(protobuf::a_const::Val::Boolval(value)) => value.boolval,
-            Some(protobuf::a_const::Val::Sval(text)) => {
-                matches!(
-                    text.sval.to_ascii_lowercase().as_str(),
-                    "t" | "true" | "on" | "yes" | "y" | "1"
-                ) && matches!(node.node.as_ref(), Some(NodeEnum::TypeCast(_)))
-            }
-            _ => false,
-        },
-        NodeEnum::AExpr(expr) if is_equality(expr) => {
-            match (
-                expr.lexpr.as_deref().and_then(constant_value),
-                expr.rexpr.as_deref().and_then(constant_value),
-            ) {
-                (Some(left), Some(right)) => left == right,
-                _ => false,
-            }
-        }
-        NodeEnum::BoolExpr(expr) => match expr.boolop() {
-            protobuf::BoolExprType::AndExpr => expr.args.iter().all(is_constant_true),
-            protobuf::BoolExprType::OrExpr => expr.args.iter().any(is_constant_true),
-            _ => false,
-        },
-        _ => false,
-    }
+    constant_truth(node) == Some(true)
 }
 
 /// Whether an expression is constant false: `false`, `'f'::boolean`, a comparison of two
 /// different constants (`1 = 0`), an AND with a false term or an OR of false terms.
 pub fn is_constant_false(node: &Node) -> bool {
-    let Some(inner) = node.node.as_ref().map(ast::strip_casts) else {
-        return false;
-    };
+    constant_truth(node) == Some(false)
+}
+
+/// The value of an expression that does not depend on the row, if it has one: three-valued,
+/// `None` when it depends on anything (a column, a call).
+fn constant_truth(node: &Node) -> Option<bool> {
+    let inner = node.node.as_ref().map(ast::strip_casts)?;
     match inner {
-        NodeEnum::AConst(constant) => match &constant.val {
-            Some(protobuf::a_const::Val::Boolval(value)) => !value.boolval,
-            Some(protobuf::a_const::Val::Sval(text)) => {
-                matches!(
-                    text.sval.to_ascii_lowercase().as_str(),
-                    "f" | "false" | "off" | "no" | "n" | "0"
-                ) && matches!(node.node.as_ref(), Some(NodeEnum::TypeCast(_)))
+        NodeEnum::AConst(constant) => match constant.val.as_ref()? {
+            protobuf::a_const::Val::Boolval(value) => Some(value.boolval),
+            // A string is a boolean only when cast to one.
+            protobuf::a_const::Val::Sval(text)
+                if matches!(node.node.as_ref(), Some(NodeEnum::TypeCast(_))) =>
+            {
+                match text.sval.to_ascii_lowercase().as_str() {
+                    "t" | "true" | "on" | "yes" | "y" | "1" => Some(true),
+                    "f" | "false" | "off" | "no" | "n" | "0" => Some(false),
+                    _ => None,
+                }
             }
-            _ => false,
+            _ => None,
         },
         NodeEnum::AExpr(expr) if is_equality(expr) => {
-            match (
-                expr.lexpr.as_deref().and_then(constant_value),
-                expr.rexpr.as_deref().and_then(constant_value),
-            ) {
-                (Some(left), Some(right)) => left != right,
-                _ => false,
+            let left = expr.lexpr.as_deref().and_then(constant_value)?;
+            let right = expr.rexpr.as_deref().and_then(constant_value)?;
+            Some(left == right)
+        }
+        NodeEnum::BoolExpr(expr) => {
+            let values: Vec<Option<bool>> = expr.args.iter().map(constant_truth).collect();
+            match expr.boolop() {
+                protobuf::BoolExprType::AndExpr if values.contains(&Some(false)) => Some(false),
+                protobuf::BoolExprType::AndExpr => {
+                    values.iter().all(|v| *v == Some(true)).then_some(true)
+                }
+                protobuf::BoolExprType::OrExpr if values.contains(&Some(true)) => Some(true),
+                protobuf::BoolExprType::OrExpr => {
+                    values.iter().all(|v| *v == Some(false)).then_some(false)
+                }
+                protobuf::BoolExprType::NotExpr => {
+                    values.first().copied().flatten().map(|value| !value)
+                }
+                _ => None,
             }
         }
-        NodeEnum::BoolExpr(expr) => match expr.boolop() {
-            protobuf::BoolExprType::AndExpr => expr.args.iter().any(is_constant_false),
-            protobuf::BoolExprType::OrExpr => expr.args.iter().all(is_constant_false),
-            protobuf::BoolExprType::NotExpr => expr.args.iter().all(is_constant_true),
-            _ => false,
-        },
-        _ => false,
+        _ => None,
     }
 }
 
