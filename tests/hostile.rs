@@ -279,3 +279,32 @@ fn an_unreadable_folder_exits_2() {
         "error: cannot read locked: Permission denied\n"
     );
 }
+
+#[test]
+fn the_fuzz_entry_points_run_in_the_normal_suite() {
+    // The inputs the fuzz targets start from, plus shapes they found interesting; a crash found
+    // by `cargo fuzz` is added here as a regression input.
+    let inputs: [&[u8]; 8] = [
+        b"",
+        b"\xff",
+        b"create table t (id int);\xffalter table t enable row level security;",
+        b"create policy p on t using (auth.uid() = (select auth.uid()));\xffcreate table t (id int);",
+        b"\\set x 1\ncopy t from stdin;\n\\.\n:'x' $a$ /* /* */",
+        b"create function f() returns int language plpgsql as $$ begin return (select 1 from t); end $$;",
+        b"create view v with (security_invoker) as select * from auth.users; create materialized view m as select 1;",
+        b"-- pgaudit-lint-ignore-file nope\n-- pgaudit-lint-ignore rls-disabled:\ncreate table \"\" (\"\" int);",
+    ];
+    for input in inputs {
+        pgaudit_lint::fuzzing::check_bytes(input);
+    }
+    for text in [
+        "",
+        "(",
+        "user_id = (select auth.uid())",
+        "x between 1 and",
+        "not not not true",
+        "a in (select b from c where d = any(array[1]))",
+    ] {
+        pgaudit_lint::fuzzing::live_expression(text);
+    }
+}

@@ -39,7 +39,7 @@ pub fn build(catalog: &Catalog, reference: &Model) -> Model {
                 .collect();
             let query = row.view_definition.as_deref().and_then(parse_query);
             relation.view = Some(ViewDef {
-                query: query.map(|node| Expr { node, base: None }),
+                query: query.map(|node| Expr::new(node, None)),
                 options,
                 reads: Vec::new(),
                 columns: Vec::new(),
@@ -59,7 +59,7 @@ pub fn build(catalog: &Catalog, reference: &Model) -> Model {
             .as_ref()
             .and_then(|view| view.query.as_ref())
         {
-            Some(query) => crate::ast::relations_read(&query.node)
+            Some(query) => crate::ast::relations_read(&query.tree())
                 .into_iter()
                 .map(|range| {
                     let schema = if range.schemaname.is_empty() {
@@ -95,7 +95,7 @@ pub fn build(catalog: &Catalog, reference: &Model) -> Model {
                 .default
                 .as_deref()
                 .and_then(parse_expression)
-                .map(|node| Expr { node, base: None }),
+                .map(|node| Expr::new(node, None)),
             created: defined.and_then(|c| c.created),
         };
         model.relations[id].columns.push(column);
@@ -164,7 +164,7 @@ pub fn build(catalog: &Catalog, reference: &Model) -> Model {
             .map(|(column, definition)| match column {
                 Some(column) => IndexKey::Column(column.clone()),
                 None => match parse_expression(definition) {
-                    Some(node) => IndexKey::Expression(Expr { node, base: None }),
+                    Some(node) => IndexKey::Expression(Expr::new(node, None)),
                     None => IndexKey::Column(definition.clone()),
                 },
             })
@@ -178,7 +178,7 @@ pub fn build(catalog: &Catalog, reference: &Model) -> Model {
                 .predicate
                 .as_deref()
                 .and_then(parse_expression)
-                .map(|node| Expr { node, base: None }),
+                .map(|node| Expr::new(node, None)),
             unique: row.unique,
             nulls_not_distinct: row.nulls_not_distinct,
             constraint: row.constraint.clone(),
@@ -211,12 +211,12 @@ pub fn build(catalog: &Catalog, reference: &Model) -> Model {
                 .using
                 .as_deref()
                 .and_then(parse_expression)
-                .map(|node| Expr { node, base: None }),
+                .map(|node| Expr::new(node, None)),
             with_check: row
                 .with_check
                 .as_deref()
                 .and_then(parse_expression)
-                .map(|node| Expr { node, base: None }),
+                .map(|node| Expr::new(node, None)),
             created: defined.and_then(|p| p.created),
             changed: defined.and_then(|p| p.changed),
         };

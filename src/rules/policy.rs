@@ -77,16 +77,31 @@ pub fn is_auth_name(name: &QualName, config: &Config) -> bool {
         || config.auth_functions.contains(name)
 }
 
+/// An auth function call found in an expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthCall {
+    /// As written, e.g. `auth.uid`.
+    pub name: String,
+    /// Parser location of the call.
+    pub location: i32,
+}
+
 /// The first (in source order) auth function call not inside a sub-select.
-pub fn first_unwrapped_auth_call<'e>(expr: &'e Expr, config: &Config) -> Option<&'e FuncCall> {
-    let mut found: Option<&'e FuncCall> = None;
-    ast::walk(&expr.node, |visit| {
+pub fn first_unwrapped_auth_call(expr: &Expr, config: &Config) -> Option<AuthCall> {
+    let tree = expr.tree();
+    let mut found: Option<AuthCall> = None;
+    ast::walk(&tree, |visit| {
         if let NodeRef::FuncCall(call) = visit.node
             && visit.sublink_depth == 0
             && is_auth_function(call, config)
-            && found.is_none_or(|first| call.location < first.location)
+            && found
+                .as_ref()
+                .is_none_or(|first| call.location < first.location)
         {
-            found = Some(call);
+            found = Some(AuthCall {
+                name: ast::func_name(call).join("."),
+                location: call.location,
+            });
         }
     });
     found
@@ -180,7 +195,7 @@ pub fn is_isolation_relevant(policy: &Policy, config: &Config) -> bool {
         && !Effective::of(policy)
             .expressions()
             .iter()
-            .any(|expr| admits_only_privileged(&expr.node, config))
+            .any(|expr| admits_only_privileged(&expr.tree(), config))
 }
 
 /// Whether an expression requires the caller's role to be a privileged role: one of its

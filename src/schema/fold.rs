@@ -96,10 +96,7 @@ impl Folder<'_> {
 
     /// An expression moved out of the current statement.
     fn expr(&self, node: Box<Node>) -> Expr {
-        Expr {
-            node,
-            base: Some((self.anchor.file, self.base)),
-        }
+        Expr::new(node, Some((self.anchor.file, self.base)))
     }
 
     /// Span of a clause starting at a parser location: up to the next top-level `,` or `)`.
@@ -711,7 +708,7 @@ impl Folder<'_> {
                 .iter()
                 .map(|key| match key {
                     IndexKey::Column(name) => name.clone(),
-                    IndexKey::Expression(expr) => expression_column_name(&expr.node),
+                    IndexKey::Expression(expr) => expression_column_name(&expr.tree()),
                 })
                 .collect();
             let base = make_object_name(&relation.name.name, &columns.join("_"), "idx");

@@ -21,7 +21,7 @@ pub fn analyze(model: &mut Model) {
                 .into_iter()
                 .flatten()
             {
-                ast::walk(&expr.node, |visit| {
+                ast::walk(&expr.tree(), |visit| {
                     if let NodeRef::FuncCall(call) = visit.node {
                         called.insert(crate::rules::policy::resolve_call(call));
                     }
@@ -47,7 +47,7 @@ fn analyze_function(function: &Function, model: &Model) -> BodyAnalysis {
     let mut trees: Vec<Node> = Vec::new();
     let mut borrowed: Vec<&Node> = Vec::new();
     match &function.body {
-        Some(FunctionBody::Parsed(expr)) => borrowed.push(&expr.node),
+        Some(FunctionBody::Parsed(expr)) => trees.push(expr.tree()),
         Some(FunctionBody::Text(text)) => match function.language.as_str() {
             "sql" => trees.extend(parse_sql(text).unwrap_or_default()),
             "plpgsql" => {

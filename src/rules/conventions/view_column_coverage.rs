@@ -57,7 +57,8 @@ impl Rule for ViewColumnCoverage {
                 else {
                     continue;
                 };
-                let (selects_all, referenced) = selected_columns(&query.node);
+                let tree = query.tree();
+                let (selects_all, referenced) = selected_columns(&tree);
                 let missing: Vec<String> = table
                     .columns
                     .iter()

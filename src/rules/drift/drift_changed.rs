@@ -122,7 +122,7 @@ impl Rule for DriftChanged {
                         && other
                             .default
                             .as_ref()
-                            .is_some_and(|d| format!("{:?}", d.node).contains("\"nextval\""));
+                            .is_some_and(|d| format!("{:?}", d.tree()).contains("\"nextval\""));
                     if ours != theirs && !serial {
                         changed(
                             anchor,

@@ -31,7 +31,7 @@ pub fn defined_relations<'m>(
 
 /// An expression's comparable form (`None` stays `None`).
 pub fn expression(expr: Option<&Expr>) -> Option<String> {
-    expr.map(|expr| expression_key(&expr.node))
+    expr.map(|expr| expression_key(&expr.tree()))
 }
 
 /// A type for comparison: schema qualifiers dropped (the catalog qualifies, migrations may not).
@@ -49,13 +49,13 @@ pub fn index_definition(index: &Index) -> String {
         .iter()
         .map(|key| match key {
             IndexKey::Column(name) => name.clone(),
-            IndexKey::Expression(expr) => expression_key(&expr.node),
+            IndexKey::Expression(expr) => expression_key(&expr.tree()),
         })
         .collect();
     let predicate = index
         .predicate
         .as_ref()
-        .map(|expr| expression_key(&expr.node))
+        .map(|expr| expression_key(&expr.tree()))
         .unwrap_or_default();
     format!(
         "{} {} ({}) include ({}) where {predicate} nnd={}",

@@ -55,7 +55,7 @@ impl Rule for AuthFunctionNotWrapped {
                 }) else {
                     continue;
                 };
-                let name = crate::ast::func_name(call).join(".");
+                let name = call.name.clone();
                 let object = format!("{}.{}", table.name, quote_ident(&policy.name));
                 let message = format!(
                     "policy {} on {} calls {name}() for every row; wrap it in a sub-select so it runs once per query",

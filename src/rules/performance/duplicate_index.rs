@@ -95,13 +95,13 @@ fn identity(index: &Index) -> String {
         .iter()
         .map(|key| match key {
             IndexKey::Column(name) => format!("c:{name}"),
-            IndexKey::Expression(expr) => format!("e:{}", ast::shape(&expr.node)),
+            IndexKey::Expression(expr) => format!("e:{}", ast::shape(&expr.tree())),
         })
         .collect();
     let predicate = index
         .predicate
         .as_ref()
-        .map(|expr| ast::shape(&expr.node))
+        .map(|expr| ast::shape(&expr.tree()))
         .unwrap_or_default();
     format!(
         "{}|{}|{}|{}|{}",

@@ -59,13 +59,14 @@ impl Rule for UnindexedPolicyColumn {
                 continue;
             }
             // Column -> the first policy comparing it.
-            let mut first: BTreeMap<&str, (Option<Anchor>, &str)> = BTreeMap::new();
+            let mut first: BTreeMap<String, (Option<Anchor>, &str)> = BTreeMap::new();
             for policy in &table.policies {
                 for expr in [policy.using.as_ref(), policy.with_check.as_ref()]
                     .into_iter()
                     .flatten()
                 {
-                    for column in compared_columns(&expr.node, table) {
+                    for column in compared_columns(&expr.tree(), table) {
+                        let column = column.to_owned();
                         let entry = first
                             .entry(column)
                             .or_insert((policy.created, policy.name.as_str()));
@@ -75,7 +76,8 @@ impl Rule for UnindexedPolicyColumn {
                     }
                 }
             }
-            for (column, (anchor, policy_name)) in first {
+            for (column, (anchor, policy_name)) in &first {
+                let (column, anchor) = (column.as_str(), *anchor);
                 let indexed = table
                     .indexes
                     .iter()

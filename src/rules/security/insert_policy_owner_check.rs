@@ -69,7 +69,7 @@ impl Rule for InsertPolicyOwnerCheck {
                     continue;
                 }
                 let checked = Effective::of(policy).check.is_some_and(|check| {
-                    own_columns(&check.node, table)
+                    own_columns(&check.tree(), table)
                         .iter()
                         .any(|column| owners.contains(&column.name))
                 });

@@ -61,12 +61,12 @@ impl Rule for PolicyAlwaysTrue {
                     Some("has no WITH CHECK, so any row may be inserted")
                 } else if effective
                     .using
-                    .is_some_and(|using| is_constant_true(&using.node))
+                    .is_some_and(|using| is_constant_true(&using.tree()))
                 {
                     Some("has a USING expression that is always true")
                 } else if effective
                     .check
-                    .is_some_and(|check| is_constant_true(&check.node))
+                    .is_some_and(|check| is_constant_true(&check.tree()))
                 {
                     Some("has a WITH CHECK expression that is always true")
                 } else {

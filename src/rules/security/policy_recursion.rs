@@ -58,7 +58,7 @@ impl Rule for PolicyRecursion {
                 let expressions = [policy.using.as_ref(), policy.with_check.as_ref()];
                 let mut how = None;
                 for expr in expressions.into_iter().flatten() {
-                    if subselect_relations(&expr.node)
+                    if subselect_relations(&expr.tree())
                         .iter()
                         .any(|range| resolves_to(ctx.model, &range.schemaname, &range.relname, id))
                     {
@@ -66,7 +66,7 @@ impl Rule for PolicyRecursion {
                         break;
                     }
                     let mut through = None;
-                    calls_any(&expr.node, |call| {
+                    calls_any(&expr.tree(), |call| {
                         let name = resolve_call(call);
                         let reads_table = ctx.model.functions_named(&name).iter().any(|function| {
                             let function = &ctx.model.functions[*function];

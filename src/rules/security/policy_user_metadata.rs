@@ -80,7 +80,7 @@ impl Rule for PolicyUserMetadata {
 
 fn reads_user_metadata(expr: &Expr, config: &Config) -> bool {
     let mut found = false;
-    ast::walk(&expr.node, |visit| match visit.node {
+    ast::walk(&expr.tree(), |visit| match visit.node {
         NodeRef::AExpr(operation) => {
             let operator = string_parts(&operation.name);
             let is_json_access = matches!(operator.as_slice(), ["->"] | ["->>"] | ["#>"] | ["#>>"]);

@@ -109,16 +109,16 @@ impl Rule for TenantIsolation {
 
 /// Whether one effective expression keeps rows within the caller's tenant or ownership.
 fn isolates(expr: &Expr, table: &Relation, model: &Model, config: &Config) -> bool {
-    if is_constant_true(&expr.node) {
+    if is_constant_true(&expr.tree()) {
         return false;
     }
-    let references_key = own_columns(&expr.node, table).iter().any(|column| {
+    let references_key = own_columns(&expr.tree(), table).iter().any(|column| {
         config.tenant_columns.iter().any(|c| c == column.name)
             || config.owner_columns.iter().any(|c| c == column.name)
     });
     references_key
-        || compares_own_column_with_identity(&expr.node, table, model, config)
-        || calls_any(&expr.node, |call| {
+        || compares_own_column_with_identity(&expr.tree(), table, model, config)
+        || calls_any(&expr.tree(), |call| {
             config.tenant_functions.contains(&resolve_call(call))
         })
 }
