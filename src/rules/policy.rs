@@ -189,13 +189,25 @@ pub fn api_roles(policy: &Policy) -> Vec<&'static str> {
 
 /// A permissive policy for an API role that does not admit only privileged roles through its
 /// expression: the policies the isolation rules judge.
+///
+/// A policy whose expressions are all constant false (`using (false)`, a deny-all policy)
+/// admits no row, so it is not judged either.
 pub fn is_isolation_relevant(policy: &Policy, config: &Config) -> bool {
-    policy.permissive
-        && applies_to_api_role(policy, config)
-        && !Effective::of(policy)
-            .expressions()
+    if !policy.permissive || !applies_to_api_role(policy, config) {
+        return false;
+    }
+    let effective = Effective::of(policy);
+    let trees: Vec<Node> = effective
+        .expressions()
+        .iter()
+        .map(|expr| expr.tree())
+        .collect();
+    let denies_all =
+        !effective.check_allows_all && !trees.is_empty() && trees.iter().all(is_constant_false);
+    !denies_all
+        && !trees
             .iter()
-            .any(|expr| admits_only_privileged(&expr.tree(), config))
+            .any(|tree| admits_only_privileged(tree, config))
 }
 
 /// Whether an expression requires the caller's role to be a privileged role: one of its

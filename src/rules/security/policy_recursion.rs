@@ -58,7 +58,8 @@ impl Rule for PolicyRecursion {
                 let expressions = [policy.using.as_ref(), policy.with_check.as_ref()];
                 let mut how = None;
                 for expr in expressions.into_iter().flatten() {
-                    if subselect_relations(&expr.tree())
+                    let tree = expr.tree();
+                    if subselect_relations(&tree)
                         .iter()
                         .any(|range| resolves_to(ctx.model, &range.schemaname, &range.relname, id))
                     {
@@ -66,7 +67,7 @@ impl Rule for PolicyRecursion {
                         break;
                     }
                     let mut through = None;
-                    calls_any(&expr.tree(), |call| {
+                    calls_any(&tree, |call| {
                         let name = resolve_call(call);
                         let reads_table = ctx.model.functions_named(&name).iter().any(|function| {
                             let function = &ctx.model.functions[*function];

@@ -109,16 +109,17 @@ impl Rule for TenantIsolation {
 
 /// Whether one effective expression keeps rows within the caller's tenant or ownership.
 fn isolates(expr: &Expr, table: &Relation, model: &Model, config: &Config) -> bool {
-    if is_constant_true(&expr.tree()) {
+    let tree = expr.tree();
+    if is_constant_true(&tree) {
         return false;
     }
-    let references_key = own_columns(&expr.tree(), table).iter().any(|column| {
+    let references_key = own_columns(&tree, table).iter().any(|column| {
         config.tenant_columns.iter().any(|c| c == column.name)
             || config.owner_columns.iter().any(|c| c == column.name)
     });
     references_key
-        || compares_own_column_with_identity(&expr.tree(), table, model, config)
-        || calls_any(&expr.tree(), |call| {
+        || compares_own_column_with_identity(&tree, table, model, config)
+        || calls_any(&tree, |call| {
             config.tenant_functions.contains(&resolve_call(call))
         })
 }

@@ -123,6 +123,10 @@ mod tests {
             &[
                 &[
                     T,
+                    "create policy deny_all on c using (false) with check (false);",
+                ],
+                &[
+                    T,
                     "create policy p on c for update to authenticated using (user_id = (select auth.uid()));",
                 ],
                 &[
