@@ -1,8 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::rules::drift::{defined_relations, is_checked};
+use crate::rules::drift::{defined_relations, is_checked, members_missing_from};
 use crate::rules::{Rule, RuleMeta, SchemaContext};
-use crate::schema::names::quote_ident;
 
 declare_rule! {
     /// ## What it does
@@ -66,73 +65,12 @@ impl Rule for DriftMissing {
                 );
                 continue;
             };
-            for column in &defined.columns {
-                if !actual.has_column(&column.name) && defined.kind.is_table() {
-                    let object = format!("{}.{}", defined.name, quote_ident(&column.name));
-                    missing(
-                        column.created.or(defined.created),
-                        object.clone(),
-                        format!("column {object}"),
-                    );
-                }
-            }
-            for index in &defined.indexes {
-                if index.constraint.is_none()
-                    && !actual.indexes.iter().any(|other| other.name == index.name)
-                {
-                    let object = format!("{}.{}", defined.name, quote_ident(&index.name));
-                    missing(
-                        index.anchor,
-                        object,
-                        format!("index {} on {}", quote_ident(&index.name), defined.name),
-                    );
-                }
-            }
-            for constraint in &defined.constraints {
-                if !actual
-                    .constraints
-                    .iter()
-                    .any(|other| other.name == constraint.name)
-                {
-                    let object = format!("{}.{}", defined.name, quote_ident(&constraint.name));
-                    missing(
-                        constraint.anchor,
-                        object,
-                        format!(
-                            "constraint {} on {}",
-                            quote_ident(&constraint.name),
-                            defined.name
-                        ),
-                    );
-                }
-            }
-            for policy in &defined.policies {
-                if !actual
-                    .policies
-                    .iter()
-                    .any(|other| other.name == policy.name)
-                {
-                    let object = format!("{}.{}", defined.name, quote_ident(&policy.name));
-                    missing(
-                        policy.created,
-                        object,
-                        format!("policy {} on {}", quote_ident(&policy.name), defined.name),
-                    );
-                }
-            }
-            for trigger in &defined.triggers {
-                if !actual
-                    .triggers
-                    .iter()
-                    .any(|other| other.name == trigger.name)
-                {
-                    let object = format!("{}.{}", defined.name, quote_ident(&trigger.name));
-                    missing(
-                        trigger.created,
-                        object,
-                        format!("trigger {} on {}", quote_ident(&trigger.name), defined.name),
-                    );
-                }
+            for member in members_missing_from(defined, actual) {
+                missing(
+                    member.anchor,
+                    member.object(defined),
+                    member.describe(defined),
+                );
             }
         }
         for (_, function) in migrations.live_functions() {

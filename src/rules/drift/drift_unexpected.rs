@@ -1,8 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::rules::drift::is_checked;
+use crate::rules::drift::{is_checked, members_missing_from};
 use crate::rules::{Rule, RuleMeta, SchemaContext};
-use crate::schema::names::quote_ident;
 
 declare_rule! {
     /// ## What it does
@@ -60,63 +59,8 @@ impl Rule for DriftUnexpected {
                 );
                 continue;
             };
-            if actual.kind.is_table() {
-                for column in &actual.columns {
-                    if !defined.has_column(&column.name) {
-                        let object = format!("{}.{}", actual.name, quote_ident(&column.name));
-                        unexpected(object.clone(), format!("column {object}"));
-                    }
-                }
-            }
-            for index in &actual.indexes {
-                if index.constraint.is_none()
-                    && !defined.indexes.iter().any(|other| other.name == index.name)
-                {
-                    unexpected(
-                        format!("{}.{}", actual.name, quote_ident(&index.name)),
-                        format!("index {} on {}", quote_ident(&index.name), actual.name),
-                    );
-                }
-            }
-            for constraint in &actual.constraints {
-                if !defined
-                    .constraints
-                    .iter()
-                    .any(|other| other.name == constraint.name)
-                {
-                    unexpected(
-                        format!("{}.{}", actual.name, quote_ident(&constraint.name)),
-                        format!(
-                            "constraint {} on {}",
-                            quote_ident(&constraint.name),
-                            actual.name
-                        ),
-                    );
-                }
-            }
-            for policy in &actual.policies {
-                if !defined
-                    .policies
-                    .iter()
-                    .any(|other| other.name == policy.name)
-                {
-                    unexpected(
-                        format!("{}.{}", actual.name, quote_ident(&policy.name)),
-                        format!("policy {} on {}", quote_ident(&policy.name), actual.name),
-                    );
-                }
-            }
-            for trigger in &actual.triggers {
-                if !defined
-                    .triggers
-                    .iter()
-                    .any(|other| other.name == trigger.name)
-                {
-                    unexpected(
-                        format!("{}.{}", actual.name, quote_ident(&trigger.name)),
-                        format!("trigger {} on {}", quote_ident(&trigger.name), actual.name),
-                    );
-                }
+            for member in members_missing_from(actual, defined) {
+                unexpected(member.object(actual), member.describe(actual));
             }
         }
         for (_, function) in live.live_functions() {

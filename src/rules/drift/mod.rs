@@ -8,7 +8,8 @@ pub mod migration_history_drift;
 
 use crate::config::Config;
 use crate::normalize::expression_key;
-use crate::schema::{Expr, Index, IndexKey, Model, QualName, RelId, Relation};
+use crate::schema::names::quote_ident;
+use crate::schema::{Expr, Index, IndexKey, Model, RelId, Relation};
 
 /// Whether live mode reads and compares a schema.
 pub fn is_checked(schema: &str, config: &Config) -> bool {
@@ -67,6 +68,85 @@ pub fn index_definition(index: &Index) -> String {
     )
 }
 
-pub fn relation_in<'m>(model: &'m Model, name: &QualName) -> Option<&'m Relation> {
-    model.relation(name)
+/// A named part of a relation that drift compares on both sides.
+pub struct Member<'r> {
+    pub kind: &'static str,
+    pub name: &'r str,
+    pub anchor: Option<crate::schema::Anchor>,
+}
+
+impl Member<'_> {
+    /// `public.t.col` (the finding's object).
+    pub fn object(&self, relation: &Relation) -> String {
+        format!("{}.{}", relation.name, quote_ident(self.name))
+    }
+
+    /// `column public.t.col`, `policy "p" on public.t` (for messages).
+    pub fn describe(&self, relation: &Relation) -> String {
+        match self.kind {
+            "column" => format!("column {}", self.object(relation)),
+            kind => format!("{kind} {} on {}", quote_ident(self.name), relation.name),
+        }
+    }
+}
+
+/// The parts drift compares: columns (of tables), indexes not behind a constraint,
+/// constraints, policies and triggers.
+pub fn members(relation: &Relation) -> Vec<Member<'_>> {
+    let mut members = Vec::new();
+    if relation.kind.is_table() {
+        for column in &relation.columns {
+            members.push(Member {
+                kind: "column",
+                name: &column.name,
+                anchor: column.created.or(relation.created),
+            });
+        }
+    }
+    for index in relation
+        .indexes
+        .iter()
+        .filter(|index| index.constraint.is_none())
+    {
+        members.push(Member {
+            kind: "index",
+            name: &index.name,
+            anchor: index.anchor,
+        });
+    }
+    for constraint in &relation.constraints {
+        members.push(Member {
+            kind: "constraint",
+            name: &constraint.name,
+            anchor: constraint.anchor,
+        });
+    }
+    for policy in &relation.policies {
+        members.push(Member {
+            kind: "policy",
+            name: &policy.name,
+            anchor: policy.created,
+        });
+    }
+    for trigger in &relation.triggers {
+        members.push(Member {
+            kind: "trigger",
+            name: &trigger.name,
+            anchor: trigger.created,
+        });
+    }
+    members
+}
+
+/// The members of `ours` that `theirs` lacks.
+pub fn members_missing_from<'r>(ours: &'r Relation, theirs: &Relation) -> Vec<Member<'r>> {
+    let present = members(theirs);
+    members(ours)
+        .into_iter()
+        .filter(|member| {
+            !present
+                .iter()
+                .any(|other| other.kind == member.kind && other.name == member.name)
+        })
+        .collect()
 }
