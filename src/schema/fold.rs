@@ -1731,9 +1731,9 @@ pub fn string_constant(node: &Node) -> Option<&str> {
     }
 }
 
-fn search_path_values(set: &protobuf::VariableSetStmt) -> Vec<String> {
-    let values: Vec<String> = set
-        .args
+/// The values of `SET name = a, 'b', ...` as written (identifiers or string constants).
+fn set_values(set: &protobuf::VariableSetStmt) -> Vec<String> {
+    set.args
         .iter()
         .filter_map(|arg| {
             string_constant(arg)
@@ -1745,9 +1745,14 @@ fn search_path_values(set: &protobuf::VariableSetStmt) -> Vec<String> {
                     _ => None,
                 })
         })
-        .flat_map(|value| parse_search_path(&value))
-        .collect();
-    values
+        .collect()
+}
+
+fn search_path_values(set: &protobuf::VariableSetStmt) -> Vec<String> {
+    set_values(set)
+        .iter()
+        .flat_map(|value| parse_search_path(value))
+        .collect()
 }
 
 /// Splits a search_path value into schemas, dropping `$user` (no such schema in migrations).
@@ -1772,21 +1777,7 @@ fn apply_function_set(
     use protobuf::VariableSetKind as Kind;
     match set.kind() {
         Kind::VarSetValue => {
-            let value: Vec<String> = set
-                .args
-                .iter()
-                .filter_map(|arg| {
-                    string_constant(arg)
-                        .map(str::to_owned)
-                        .or_else(|| match &arg.node {
-                            Some(NodeEnum::ColumnRef(column)) => string_parts(&column.fields)
-                                .first()
-                                .map(|s| (*s).to_owned()),
-                            _ => None,
-                        })
-                })
-                .collect();
-            config.insert(set.name.clone(), value.join(", "));
+            config.insert(set.name.clone(), set_values(set).join(", "));
         }
         Kind::VarSetCurrent => {
             config.insert(set.name.clone(), "from current".to_owned());

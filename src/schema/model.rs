@@ -156,6 +156,15 @@ impl Relation {
         self.column(name).is_some()
     }
 
+    /// Which of `names` (a configured column list) the relation has, in the list's order.
+    pub fn columns_among<'n>(&self, names: &'n [String]) -> Vec<&'n str> {
+        names
+            .iter()
+            .map(String::as_str)
+            .filter(|name| self.has_column(name))
+            .collect()
+    }
+
     /// Whether this relation's state is known: the migrations create it, or it was read from
     /// a live catalog (as opposed to a relation the migrations only refer to).
     pub fn is_defined(&self) -> bool {

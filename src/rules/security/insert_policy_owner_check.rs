@@ -52,13 +52,7 @@ impl Rule for InsertPolicyOwnerCheck {
 
     fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
-            let owners: Vec<&str> = ctx
-                .config
-                .owner_columns
-                .iter()
-                .map(String::as_str)
-                .filter(|column| table.has_column(column))
-                .collect();
+            let owners = table.columns_among(&ctx.config.owner_columns);
             if owners.is_empty() {
                 continue;
             }

@@ -60,13 +60,7 @@ impl Rule for TenantIsolation {
 
     fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Diagnostic>) {
         for (_, table) in ctx.model.live_relations() {
-            let tenant_columns: Vec<&str> = ctx
-                .config
-                .tenant_columns
-                .iter()
-                .map(String::as_str)
-                .filter(|c| table.has_column(c))
-                .collect();
+            let tenant_columns = table.columns_among(&ctx.config.tenant_columns);
             if tenant_columns.is_empty() {
                 continue;
             }

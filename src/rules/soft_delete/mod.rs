@@ -6,10 +6,5 @@ use crate::schema::Relation;
 
 /// The soft-delete columns (`soft_delete_columns`) a table has.
 pub fn soft_delete_columns<'c>(table: &Relation, config: &'c Config) -> Vec<&'c str> {
-    config
-        .soft_delete_columns
-        .iter()
-        .map(String::as_str)
-        .filter(|column| table.has_column(column))
-        .collect()
+    table.columns_among(&config.soft_delete_columns)
 }
